@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Collectives.Transport.Internal;
+
+namespace Collectives.Transport;
+
+/// <summary>
+/// One TCP connection carrying frames (<see cref="FrameHeader"/> + payload) both ways. Sending is queued and zero-copy
+/// (payloads are written from the sender's memory); receiving hands each frame to an <see cref="IFrameHandler"/>,
+/// which can receive a payload straight into its destination. The connection breaks once, keeps the first reason,
+/// and fails every queued frame and the handler with it.
+/// </summary>
+public sealed partial class FramedConnection : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly BufferedReceiver _receiver;
+    private readonly TransportOptions _options;
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly Channel<OutgoingFrame> _sendQueue;
+    private IFrameHandler? _handler;
+    private Exception? _breakReason;
+    private Task _sendLoop = Task.CompletedTask;
+    private Task _receiveLoop = Task.CompletedTask;
+    private int _started;
+
+    internal FramedConnection(Socket socket, BufferedReceiver receiver, TransportOptions options, HandshakeHello hello, Guid remoteId, bool isInitiator)
+    {
+        _socket = socket;
+        _receiver = receiver;
+        _options = options;
+        Hello = hello;
+        RemoteId = remoteId;
+        IsInitiator = isInitiator;
+        RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
+        _scratch = new byte[Math.Max(options.ReceiveBufferSize, options.StripeSize)];
+        _sendQueue = Channel.CreateUnbounded<OutgoingFrame>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+    }
+
+    /// <summary>The handshake that opened this connection (purpose, pool, slot).</summary>
+    public HandshakeHello Hello { get; }
+
+    /// <summary>Identity of the other side, from the handshake.</summary>
+    public Guid RemoteId { get; }
+
+    /// <summary>True on the side that dialled.</summary>
+    public bool IsInitiator { get; }
+
+    /// <summary>The other side's address, for logs and for the master's view of where a peer is.</summary>
+    public IPEndPoint? RemoteEndPoint { get; }
+
+    /// <summary>The first reason the connection broke, or null while it is healthy.</summary>
+    public Exception? BreakReason => Volatile.Read(ref _breakReason);
+
+    /// <summary>True once the connection broke or was closed.</summary>
+    public bool IsBroken => BreakReason is not null;
+
+    /// <summary>Total payload bytes written to the socket.</summary>
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>Total payload bytes read from the socket.</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
+    /// <summary>Completes when both loops have ended (after a break or close).</summary>
+    public Task Completion => Task.WhenAll(_sendLoop, _receiveLoop);
+
+    /// <summary>Starts the send and receive loops; frames go to <paramref name="handler"/>.</summary>
+    public void Start(IFrameHandler handler)
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            throw new InvalidOperationException("the connection was already started");
+        }
+
+        _handler = handler;
+        _sendLoop = Task.Run(SendLoopAsync);
+        _receiveLoop = Task.Run(ReceiveLoopAsync);
+    }
+
+    /// <summary>
+    /// Breaks the connection with <paramref name="reason"/> unless it is already broken: closes the socket, fails all
+    /// queued frames and notifies the handler. Safe to call from any thread, any number of times.
+    /// </summary>
+    public void Break(Exception reason)
+    {
+        if (Interlocked.CompareExchange(ref _breakReason, reason, null) is not null)
+        {
+            return;
+        }
+
+        _sendQueue.Writer.TryComplete();
+        try
+        {
+            _shutdown.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A registration threw; the break still has to finish.
+        }
+
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already gone.
+        }
+
+        _socket.Close();
+        ReleaseStall();
+        _handler?.OnConnectionClosed(this, reason);
+    }
+
+    /// <summary>Closes the connection gracefully: queued frames are still written first (bounded by <paramref name="timeout"/>).</summary>
+    public async ValueTask CloseAsync(TimeSpan timeout)
+    {
+        _sendQueue.Writer.TryComplete();
+        try
+        {
+            await _sendLoop.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Fall through to the hard close.
+        }
+
+        Break(new ConnectionLostException(ErrorCode.RankConnectionLost, "connection closed locally"));
+    }
+
+    /// <summary>Breaks the connection and waits for its loops to end.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Break(new ConnectionLostException(ErrorCode.RankConnectionLost, "connection disposed"));
+        try
+        {
+            await Completion.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The loops only wait on the closed socket; never block disposal forever.
+        }
+
+        _receiver.Dispose();
+        _shutdown.Dispose();
+    }
+
+    /// <summary>Wraps a low-level failure into the typed exception every waiter sees.</summary>
+    internal Exception DescribeFailure(Exception e) => e switch
+    {
+        CollectivesException => e,
+        OperationCanceledException when BreakReason is { } reason => reason,
+        _ => new ConnectionLostException(ErrorCode.RankConnectionLost,
+            $"connection to {RemoteEndPoint} ({Hello.Purpose}, slot {Hello.Slot}) broke: {e.Message}", e),
+    };
+}

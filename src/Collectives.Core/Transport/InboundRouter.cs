@@ -1,0 +1,237 @@
+namespace Collectives.Transport;
+
+/// <summary>
+/// Routes incoming data frames to the sink registered for their sequence number. Sequence numbers are unique per
+/// operation run and announced in increasing order (the master commences runs in order), so a frame whose sequence
+/// number was announced but has no sink belongs to a finished or aborted run and is dropped — it can never leak into a
+/// later run that reuses the tag. A frame for a sequence number not yet announced waits (bounded) for its announcement.
+/// </summary>
+public sealed class InboundRouter : IFrameHandler
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<ulong, Registration> _sinks = [];
+    private readonly Dictionary<(Guid Remote, ulong Pool), List<FramedConnection>> _pools = [];
+    private readonly TimeSpan _unannouncedTimeout;
+    private ulong _announced;
+    private TaskCompletionSource _announcement = NewSignal();
+    private long _droppedFrames;
+
+    /// <summary>Creates a router; <paramref name="options"/> gives the bound on waiting for an announcement.</summary>
+    public InboundRouter(TransportOptions options) => _unannouncedTimeout = options.UnannouncedFrameTimeout;
+
+    /// <summary>Frames dropped because their run had already ended.</summary>
+    public long DroppedFrames => Interlocked.Read(ref _droppedFrames);
+
+    /// <summary>Highest announced sequence number.</summary>
+    public ulong Announced
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _announced;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Registers the sink for run <paramref name="sequence"/> of <paramref name="tag"/>, receiving from
+    /// <paramref name="source"/>, and announces the sequence number.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The sequence number is already registered.</exception>
+    public void Register(ulong sequence, ulong tag, Guid source, IInboundSink sink)
+    {
+        TaskCompletionSource signal;
+        lock (_gate)
+        {
+            if (!_sinks.TryAdd(sequence, new Registration(tag, source, sink)))
+            {
+                throw new InvalidOperationException($"sequence number {sequence} is already registered");
+            }
+
+            signal = AnnounceLocked(sequence);
+        }
+
+        signal.TrySetResult();
+    }
+
+    /// <summary>Marks every sequence number up to <paramref name="sequence"/> as decided (used for runs this peer has no sink for).</summary>
+    public void Announce(ulong sequence)
+    {
+        TaskCompletionSource signal;
+        lock (_gate)
+        {
+            signal = AnnounceLocked(sequence);
+        }
+
+        signal.TrySetResult();
+    }
+
+    /// <summary>Removes the sink of a finished run; its late frames are dropped from now on.</summary>
+    public void Unregister(ulong sequence)
+    {
+        lock (_gate)
+        {
+            _sinks.Remove(sequence);
+        }
+    }
+
+    /// <summary>Fails every sink receiving from <paramref name="source"/>.</summary>
+    public void FailSource(Guid source, Exception reason)
+    {
+        List<IInboundSink> failed = [];
+        lock (_gate)
+        {
+            foreach (Registration registration in _sinks.Values)
+            {
+                if (registration.Source == source)
+                {
+                    failed.Add(registration.Sink);
+                }
+            }
+        }
+
+        foreach (IInboundSink sink in failed)
+        {
+            sink.OnSourceFailed(reason);
+        }
+    }
+
+    /// <summary>Takes an accepted inbound data connection: tracks its pool and starts it with this router as handler.</summary>
+    public void Adopt(FramedConnection connection)
+    {
+        lock (_gate)
+        {
+            var key = (connection.RemoteId, connection.Hello.PoolId);
+            if (!_pools.TryGetValue(key, out List<FramedConnection>? pool))
+            {
+                _pools[key] = pool = [];
+            }
+
+            pool.Add(connection);
+        }
+
+        connection.Start(this);
+    }
+
+    /// <summary>Breaks every inbound connection (shutdown).</summary>
+    public void BreakAll(Exception reason)
+    {
+        List<FramedConnection> all;
+        lock (_gate)
+        {
+            all = _pools.Values.SelectMany(p => p).ToList();
+        }
+
+        foreach (FramedConnection connection in all)
+        {
+            connection.Break(reason);
+        }
+    }
+
+    /// <summary>Inbound connections currently open, per remote peer (for fault injection and statistics).</summary>
+    public IReadOnlyList<FramedConnection> ConnectionsFrom(Guid remote)
+    {
+        lock (_gate)
+        {
+            return _pools.Where(p => p.Key.Remote == remote).SelectMany(p => p.Value).ToList();
+        }
+    }
+
+    async ValueTask IFrameHandler.OnFrameAsync(FramedConnection connection, FrameHeader header, CancellationToken cancellationToken)
+    {
+        if (header.Kind != FrameKind.Data)
+        {
+            throw new ProtocolViolationException($"a {header.Kind} frame on a data connection");
+        }
+
+        IInboundSink? sink = Resolve(header, connection.RemoteId, out Task? announcement);
+        while (sink is null && announcement is not null)
+        {
+            try
+            {
+                await announcement.WaitAsync(_unannouncedTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new ProtocolViolationException(
+                    $"data for sequence number {header.Sequence} (tag {header.Tag}) was never announced within {_unannouncedTimeout.TotalSeconds:F0} s");
+            }
+
+            sink = Resolve(header, connection.RemoteId, out announcement);
+        }
+
+        if (sink is null)
+        {
+            Interlocked.Increment(ref _droppedFrames);
+            return; // the connection skips the payload
+        }
+
+        await sink.OnFrameAsync(connection, header, cancellationToken).ConfigureAwait(false);
+    }
+
+    void IFrameHandler.OnConnectionClosed(FramedConnection connection, Exception reason)
+    {
+        List<FramedConnection>? pool;
+        lock (_gate)
+        {
+            var key = (connection.RemoteId, connection.Hello.PoolId);
+            if (_pools.Remove(key, out pool) is false)
+            {
+                pool = null;
+            }
+        }
+
+        // A pool is one unit: with one connection gone its stream has a hole, so the rest go too.
+        if (pool is not null)
+        {
+            foreach (FramedConnection other in pool)
+            {
+                other.Break(reason);
+            }
+        }
+
+        FailSource(connection.RemoteId, reason);
+    }
+
+    private IInboundSink? Resolve(FrameHeader header, Guid source, out Task? announcement)
+    {
+        lock (_gate)
+        {
+            announcement = null;
+            if (_sinks.TryGetValue(header.Sequence, out Registration registration))
+            {
+                if (registration.Tag != header.Tag || registration.Source != source)
+                {
+                    throw new ProtocolViolationException(
+                        $"frame for sequence {header.Sequence} carries tag {header.Tag} from {source}, expected tag {registration.Tag} from {registration.Source}");
+                }
+
+                return registration.Sink;
+            }
+
+            if (header.Sequence > _announced)
+            {
+                announcement = _announcement.Task;
+            }
+
+            return null;
+        }
+    }
+
+    private TaskCompletionSource AnnounceLocked(ulong sequence)
+    {
+        TaskCompletionSource signal = _announcement;
+        if (sequence > _announced)
+        {
+            _announced = sequence;
+        }
+
+        _announcement = NewSignal();
+        return signal;
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly record struct Registration(ulong Tag, Guid Source, IInboundSink Sink);
+}

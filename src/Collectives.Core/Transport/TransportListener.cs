@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Sockets;
+using Collectives.Transport.Internal;
+
+namespace Collectives.Transport;
+
+/// <summary>
+/// Accepts TCP connections on one port, runs the handshake under a deadline, and hands accepted connections to an
+/// <see cref="IConnectionAcceptor"/>. Slow or garbage handshakes are dropped without affecting anyone else, and the
+/// number of connections still in their handshake is capped.
+/// </summary>
+public sealed class TransportListener : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly Guid _localId;
+    private readonly int _protocolVersion;
+    private readonly TransportOptions _options;
+    private readonly IConnectionAcceptor _acceptor;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _handshakeSlots;
+    private Task _acceptLoop = Task.CompletedTask;
+    private int _rejectedHandshakes;
+
+    /// <summary>Binds (port 0 picks a free port) and listens; call <see cref="Start"/> to begin accepting.</summary>
+    public TransportListener(
+        IPEndPoint bindTo, Guid localId, int protocolVersion, TransportOptions options, IConnectionAcceptor acceptor, int maxPendingHandshakes = 64)
+    {
+        _localId = localId;
+        _protocolVersion = protocolVersion;
+        _options = options;
+        _acceptor = acceptor;
+        _handshakeSlots = new SemaphoreSlim(maxPendingHandshakes, maxPendingHandshakes);
+        _socket = new Socket(bindTo.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            _socket.Bind(bindTo);
+            _socket.Listen(512);
+        }
+        catch
+        {
+            _socket.Dispose();
+            throw;
+        }
+
+        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+    }
+
+    /// <summary>The bound address and port.</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>Connections dropped during the handshake (garbage, timeout, refused, over the pending cap).</summary>
+    public int RejectedHandshakes => Volatile.Read(ref _rejectedHandshakes);
+
+    /// <summary>Starts the accept loop.</summary>
+    public void Start() => _acceptLoop = Task.Run(AcceptLoopAsync);
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _socket.AcceptAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                if (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                continue; // e.g. the client reset before accept completed
+            }
+
+            if (!_handshakeSlots.Wait(0))
+            {
+                Interlocked.Increment(ref _rejectedHandshakes);
+                client.Dispose();
+                continue;
+            }
+
+            _ = HandshakeAsync(client);
+        }
+    }
+
+    private async Task HandshakeAsync(Socket socket)
+    {
+        var receiver = new BufferedReceiver(new SocketByteSource(socket), _options.ReceiveBufferSize);
+        bool handedOver = false;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        deadline.CancelAfter(_options.HandshakeTimeout);
+        try
+        {
+            SocketSetup.Configure(socket, _options);
+            byte[] frame = new byte[FrameHeader.Size + HandshakeHello.Size];
+            await receiver.ReadExactlyAsync(frame.AsMemory(0, FrameHeader.Size), deadline.Token).ConfigureAwait(false);
+            FrameHeader header = FrameHeader.Read(frame, HandshakeHello.Size);
+            if (header.Kind != FrameKind.Handshake || header.PayloadLength != HandshakeHello.Size)
+            {
+                throw new ProtocolViolationException("the first frame was not a handshake");
+            }
+
+            await receiver.ReadExactlyAsync(frame.AsMemory(FrameHeader.Size), deadline.Token).ConfigureAwait(false);
+            HandshakeHello hello = HandshakeHello.Read(frame.AsSpan(FrameHeader.Size));
+            HandshakeStatus status = hello.ProtocolVersion != _protocolVersion
+                ? HandshakeStatus.VersionMismatch
+                : _acceptor.Check(hello);
+
+            byte[] reply = new byte[FrameHeader.Size + HandshakeReply.Size];
+            new FrameHeader(FrameKind.Handshake, 0, HandshakeReply.Size, 0, 0, 0).Write(reply);
+            new HandshakeReply(_protocolVersion, status, _localId).Write(reply.AsSpan(FrameHeader.Size));
+            await socket.SendAsync(reply, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            if (status != HandshakeStatus.Accepted)
+            {
+                Interlocked.Increment(ref _rejectedHandshakes);
+                return;
+            }
+
+            var connection = new FramedConnection(socket, receiver, _options, hello, hello.SenderId, isInitiator: false);
+            handedOver = true;
+            _acceptor.OnConnected(connection);
+        }
+        catch (Exception e) when (e is CollectivesException or OperationCanceledException or SocketException
+                                      or EndOfStreamException or ObjectDisposedException or IOException)
+        {
+            Interlocked.Increment(ref _rejectedHandshakes);
+        }
+        finally
+        {
+            _handshakeSlots.Release();
+            if (!handedOver)
+            {
+                receiver.Dispose();
+                socket.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Stops accepting and closes the listening socket. Connections already handed over are not touched.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _socket.Dispose();
+        try
+        {
+            await _acceptLoop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The loop only waits on the disposed socket.
+        }
+
+        _stop.Dispose();
+    }
+}
