@@ -34,7 +34,7 @@ public sealed class BufferSink : IInboundSink
     }
 
     /// <inheritdoc />
-    public async ValueTask OnFrameAsync(FramedConnection connection, FrameHeader header, CancellationToken cancellationToken)
+    public async ValueTask OnFrameAsync(IPayloadReader payload, FrameHeader header, CancellationToken cancellationToken)
     {
         if (header.Offset > (ulong)_destination.Length || header.PayloadLength > (ulong)_destination.Length - header.Offset)
         {
@@ -42,7 +42,7 @@ public sealed class BufferSink : IInboundSink
                 $"frame at offset {header.Offset} with {header.PayloadLength} bytes overruns a {_destination.Length}-byte message");
         }
 
-        await connection.ReadPayloadAsync(_destination.Slice((int)header.Offset, (int)header.PayloadLength), cancellationToken).ConfigureAwait(false);
+        await payload.ReadPayloadAsync(_destination.Slice((int)header.Offset, (int)header.PayloadLength), cancellationToken).ConfigureAwait(false);
         long received = Interlocked.Add(ref _received, header.PayloadLength);
         Interlocked.Increment(ref _frames);
         if (received == _destination.Length)

@@ -11,7 +11,7 @@ namespace Collectives.Transport;
 /// which can receive a payload straight into its destination. The connection breaks once, keeps the first reason,
 /// and fails every queued frame and the handler with it.
 /// </summary>
-public sealed partial class FramedConnection : IAsyncDisposable
+public sealed partial class FramedConnection : IAsyncDisposable, IPayloadReader
 {
     private readonly Socket _socket;
     private readonly BufferedReceiver _receiver;

@@ -8,7 +8,7 @@ namespace Collectives.Transport;
 public interface IInboundSink
 {
     /// <summary>Consumes one frame's payload (with the connection's <c>ReadPayload*</c> methods). Throwing breaks the connection.</summary>
-    ValueTask OnFrameAsync(FramedConnection connection, FrameHeader header, CancellationToken cancellationToken);
+    ValueTask OnFrameAsync(IPayloadReader payload, FrameHeader header, CancellationToken cancellationToken);
 
     /// <summary>A connection from the source broke: this run can never complete. Called at most once per break.</summary>
     void OnSourceFailed(Exception reason);

@@ -6,7 +6,7 @@ namespace Collectives.Transport;
 /// number was announced but has no sink belongs to a finished or aborted run and is dropped — it can never leak into a
 /// later run that reuses the tag. A frame for a sequence number not yet announced waits (bounded) for its announcement.
 /// </summary>
-public sealed class InboundRouter : IFrameHandler
+public sealed class InboundRouter : IFrameHandler, IDataReceiver
 {
     private readonly object _gate = new();
     private readonly Dictionary<ulong, Registration> _sinks = [];

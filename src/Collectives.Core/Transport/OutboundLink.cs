@@ -8,7 +8,7 @@ namespace Collectives.Transport;
 /// concurrent operations interleave frame by frame. If any connection breaks, the whole link breaks (its data is
 /// incomplete) and is replaced by a fresh one on the next use.
 /// </summary>
-public sealed class OutboundLink : IAsyncDisposable, IFrameHandler
+public sealed class OutboundLink : IAsyncDisposable, IFrameHandler, IDataSender
 {
     private readonly FramedConnection[] _connections;
     private readonly int _stripeSize;
