@@ -1,0 +1,130 @@
+using System.Buffers;
+using MessagePack;
+
+namespace Collectives.Protocol.Messages;
+
+internal static partial class ControlMessageCodec
+{
+    /// <summary>Writes one master→peer message.</summary>
+    /// <exception cref="ArgumentException">A list exceeds <paramref name="limits"/> (a bug of the caller); over-long text is truncated instead.</exception>
+    public static void Write(IBufferWriter<byte> output, ServerMessage message, ProtocolLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(message);
+        limits ??= ProtocolLimits.Default;
+        var writer = new MessagePackWriter(output);
+        switch (message)
+        {
+            case Registered m:
+                writer.WriteArrayHeader(3);
+                writer.WriteType(m.Type);
+                writer.WritePeerId(m.PeerId);
+                writer.Write(m.AcceptedImmediately);
+                break;
+            case EstablishConnections m:
+                writer.WriteArrayHeader(3);
+                writer.WriteType(m.Type);
+                writer.Write(m.Epoch);
+                writer.WritePeerInfoList(m.Ring, limits);
+                break;
+            case TopologyUpdated m:
+                writer.WriteArrayHeader(4);
+                writer.WriteType(m.Type);
+                writer.Write(m.Epoch);
+                writer.WriteWorldSizes(m.WorldSizes);
+                writer.WritePeerIdList(m.Ring, limits);
+                break;
+            case TopologyUpdateFailed m:
+                writer.WriteArrayHeader(3);
+                writer.WriteType(m.Type);
+                writer.Write((int)m.ErrorCode);
+                writer.WriteReason(m.Reason, limits);
+                break;
+            case PeersPendingAnswer m:
+                writer.WriteArrayHeader(2);
+                writer.WriteType(m.Type);
+                writer.Write(m.Pending);
+                break;
+            case MembershipChanged m:
+                writer.WriteArrayHeader(3);
+                writer.WriteType(m.Type);
+                writer.WriteWorldSizes(m.WorldSizes);
+                writer.WritePeerInfoList(m.Ring, limits);
+                break;
+            case CommenceCollective m:
+                writer.WriteArrayHeader(4);
+                writer.WriteType(m.Type);
+                writer.Write(m.Tag);
+                writer.Write(m.Seq);
+                writer.WritePeerIdList(m.Ring, limits);
+                break;
+            case CollectiveVerdict m:
+                writer.WriteArrayHeader(6);
+                writer.WriteType(m.Type);
+                writer.Write(m.Tag);
+                writer.Write(m.Seq);
+                writer.Write(m.Success);
+                writer.Write((int)m.ErrorCode);
+                writer.WriteReason(m.Reason, limits);
+                break;
+            case Kicked m:
+                writer.WriteArrayHeader(3);
+                writer.WriteType(m.Type);
+                writer.Write((int)m.ErrorCode);
+                writer.WriteReason(m.Reason, limits);
+                break;
+            case MasterHeartbeat:
+                writer.WriteArrayHeader(1);
+                writer.WriteType(message.Type);
+                break;
+            default:
+                throw new ArgumentException($"no encoding for {message.GetType().Name}", nameof(message));
+        }
+
+        writer.Flush();
+    }
+
+    private static ServerMessage ReadServerBody(ref ControlReader reader, MessageType type, int fields)
+    {
+        switch (type)
+        {
+            case MessageType.Registered:
+                ExpectFields(ref reader, fields, 2);
+                return new Registered(reader.ReadPeerId("peerId"), reader.ReadBoolean("acceptedImmediately"));
+            case MessageType.EstablishConnections:
+                ExpectFields(ref reader, fields, 2);
+                return new EstablishConnections(reader.ReadUInt64("epoch"), reader.ReadPeerInfoList("ring"));
+            case MessageType.TopologyUpdated:
+                ExpectFields(ref reader, fields, 3);
+                return new TopologyUpdated(reader.ReadUInt64("epoch"), reader.ReadWorldSizes("worldSizes"), reader.ReadPeerIdList("ring"));
+            case MessageType.TopologyUpdateFailed:
+                ExpectFields(ref reader, fields, 2);
+                return new TopologyUpdateFailed(reader.ReadErrorCode("errorCode"), reader.ReadReason("reason"));
+            case MessageType.PeersPendingAnswer:
+                ExpectFields(ref reader, fields, 1);
+                return new PeersPendingAnswer(reader.ReadBoolean("pending"));
+            case MessageType.MembershipChanged:
+                ExpectFields(ref reader, fields, 2);
+                return new MembershipChanged(reader.ReadWorldSizes("worldSizes"), reader.ReadPeerInfoList("ring"));
+            case MessageType.CommenceCollective:
+                ExpectFields(ref reader, fields, 3);
+                return new CommenceCollective(reader.ReadUInt64("tag"), reader.ReadUInt64("seq"), reader.ReadPeerIdList("ring"));
+            case MessageType.CollectiveVerdict:
+                ExpectFields(ref reader, fields, 5);
+                ulong tag = reader.ReadUInt64("tag");
+                ulong seq = reader.ReadUInt64("seq");
+                bool success = reader.ReadBoolean("success");
+                ErrorCode code = reader.ReadErrorCode("errorCode");
+                CheckOutcome(ref reader, success, code);
+                return new CollectiveVerdict(tag, seq, success, code, reader.ReadReason("reason"));
+            case MessageType.Kicked:
+                ExpectFields(ref reader, fields, 2);
+                return new Kicked(reader.ReadErrorCode("errorCode"), reader.ReadReason("reason"));
+            case MessageType.MasterHeartbeat:
+                ExpectFields(ref reader, fields, 0);
+                return new MasterHeartbeat();
+            default:
+                throw reader.Violation($"message type {(int)type} is not implemented");
+        }
+    }
+}
