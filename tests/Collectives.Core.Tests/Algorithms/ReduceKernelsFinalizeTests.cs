@@ -88,12 +88,36 @@ public class ReduceKernelsFinalizeTests
         var random = new Random(29);
         foreach (int worldSize in new[] { 1, 3, 7, 1000 })
         {
-            float[] sums = Enumerable.Range(0, 300).Select(_ => (float)((random.NextDouble() - 0.5) * Math.ScaleB(1, random.Next(-20, 20)))).ToArray();
+            float[] sums = RandomSumsNearRoundingTies(type, worldSize, random);
             ushort[] actual = new ushort[sums.Length];
             ReduceKernels.Finalize(type, ReduceOp.Avg, worldSize, MemoryMarshal.AsBytes(sums.AsSpan()), MemoryMarshal.AsBytes(actual.AsSpan()));
             ushort[] expected = sums.Select(s => ScalarReduceReference.NarrowSixteenBit(type, s / worldSize)).ToArray();
             Assert.That(actual, Is.EqualTo(expected), $"{type} / {worldSize}");
+
+            // Guards the test itself: multiplying by 1/worldSize must give other bits somewhere in this data.
+            int reciprocalWouldDiffer = sums.Count(s => ScalarReduceReference.NarrowSixteenBit(type, s * (1f / worldSize)) != ScalarReduceReference.NarrowSixteenBit(type, s / worldSize));
+            Assert.That(reciprocalWouldDiffer, worldSize == 1 ? Is.Zero : Is.GreaterThan(0), $"{type} / {worldSize}");
         }
+    }
+
+    /// <summary>
+    /// Sums whose quotient lands next to a 16-bit rounding tie, where a one-ulp float32 difference (reciprocal
+    /// instead of division) flips the rounded result; plus ordinary random sums.
+    /// </summary>
+    private static float[] RandomSumsNearRoundingTies(DataType type, int worldSize, Random random)
+    {
+        var sums = new List<float>();
+        for (int i = 0; i < 3000; i++)
+        {
+            ushort bits = (ushort)random.Next(0x0400, 0x3000);
+            double low = type == DataType.Float16 ? RoundingReference.HalfToDouble(bits) : RoundingReference.BFloat16ToDouble(bits);
+            double high = type == DataType.Float16 ? RoundingReference.HalfToDouble((ushort)(bits + 1)) : RoundingReference.BFloat16ToDouble((ushort)(bits + 1));
+            float sum = (float)((low + high) / 2) * worldSize;
+            sums.AddRange([MathF.BitDecrement(sum), sum, MathF.BitIncrement(sum)]);
+            sums.Add((float)((random.NextDouble() - 0.5) * Math.ScaleB(1, random.Next(-20, 20))));
+        }
+
+        return sums.ToArray();
     }
 
     [TestCase(ReduceOp.Sum)]
