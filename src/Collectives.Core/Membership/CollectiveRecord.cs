@@ -1,0 +1,39 @@
+using Collectives.Protocol;
+
+namespace Collectives.Membership;
+
+/// <summary>The master's record of one collective: from the first initiation to the last verdict.</summary>
+internal sealed class CollectiveRecord
+{
+    public CollectiveRecord(uint group, ulong tag, CollectiveDescriptor descriptor)
+    {
+        Group = group;
+        Tag = tag;
+        Descriptor = descriptor;
+    }
+
+    public uint Group { get; }
+
+    public ulong Tag { get; }
+
+    /// <summary>The first initiator's descriptor; everyone else must match it.</summary>
+    public CollectiveDescriptor Descriptor { get; }
+
+    /// <summary>Initiators disagreed: every initiator gets a seq-0 mismatch verdict with <see cref="RejectionReason"/>.</summary>
+    public bool Rejected => RejectionReason is not null;
+
+    public string? RejectionReason { get; set; }
+
+    /// <summary>Peers that initiated, in order.</summary>
+    public List<PeerId> Initiators { get; } = [];
+
+    /// <summary>0 until commenced.</summary>
+    public ulong Seq { get; set; }
+
+    /// <summary>The ring at commencement; empty before.</summary>
+    public List<PeerId> Participants { get; } = [];
+
+    public HashSet<PeerId> Reported { get; } = [];
+
+    public bool IsCommenced => Seq != 0;
+}

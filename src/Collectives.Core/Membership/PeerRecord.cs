@@ -1,0 +1,49 @@
+using Collectives.Protocol;
+
+namespace Collectives.Membership;
+
+/// <summary>The master's mutable record of one control connection and its peer.</summary>
+internal sealed class PeerRecord
+{
+    public PeerRecord(ConnectionId connection, PeerAddress? observedAddress, TimeSpan now)
+    {
+        Connection = connection;
+        ObservedAddress = observedAddress;
+        LastHeard = now;
+        LastSent = now;
+    }
+
+    public ConnectionId Connection { get; }
+
+    public PeerAddress? ObservedAddress { get; }
+
+    public TimeSpan LastHeard { get; set; }
+
+    public TimeSpan LastSent { get; set; }
+
+    public PeerLifecycle State { get; set; } = PeerLifecycle.Connected;
+
+    public PeerId Id { get; set; }
+
+    public uint Group { get; set; }
+
+    public PeerEndpoint Endpoint { get; set; }
+
+    /// <summary>Order of registration; joiners enter rings in this order.</summary>
+    public long RegistrationOrder { get; set; }
+
+    /// <summary>Voted and not yet answered (TopologyUpdated or TopologyUpdateFailed).</summary>
+    public bool Voted { get; set; }
+
+    /// <summary>Asked the peers-pending query and not yet answered.</summary>
+    public bool AskedPeersPending { get; set; }
+
+    /// <summary>Ops this peer initiated that have no verdict for it yet, by tag (one op per tag at a time).</summary>
+    public Dictionary<ulong, CollectiveRecord> InFlight { get; } = [];
+
+    public bool IsRegistered => State != PeerLifecycle.Connected;
+
+    public PeerInfo Info => new(Id, Endpoint);
+
+    public override string ToString() => IsRegistered ? $"peer {Id}" : Connection.ToString();
+}
