@@ -23,6 +23,7 @@ internal sealed class RingAllReduce : IInboundSink
     private readonly byte[] _pieceSeen;
     private readonly TaskCompletionSource _localDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _quiet = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _piecesLeft;
     private int _active;
     private int _closed;
@@ -69,6 +70,7 @@ internal sealed class RingAllReduce : IInboundSink
     /// </summary>
     public void Start()
     {
+        _started.TrySetResult();
         if (_run.WorldSize == 1)
         {
             if (!_run.InPlace)
@@ -114,6 +116,16 @@ internal sealed class RingAllReduce : IInboundSink
 
         try
         {
+            if (!_started.Task.IsCompleted)
+            {
+                // Data can arrive between registration and start (while the link to the next peer is dialled).
+                await _started.Task.ConfigureAwait(false);
+                if (Volatile.Read(ref _closed) != 0)
+                {
+                    return;
+                }
+            }
+
             (int step, int chunk, int piece) = _receiveLayout.Decode(header.Offset, header.PayloadLength);
             if (Interlocked.Exchange(ref _pieceSeen[_receiveLayout.PieceIndex(step, piece)], 1) != 0)
             {
@@ -181,6 +193,7 @@ internal sealed class RingAllReduce : IInboundSink
         if (Interlocked.Exchange(ref _closed, 1) == 0)
         {
             Tracker.Abandon();
+            _started.TrySetResult();
             if (Volatile.Read(ref _active) == 0)
             {
                 _quiet.TrySetResult();

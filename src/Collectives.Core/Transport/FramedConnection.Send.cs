@@ -99,10 +99,14 @@ public sealed partial class FramedConnection
                     }
 
                     // Large payload: its header rides with the staged frames, the payload goes out from the sender's memory.
+                    // Until it is written the frame sits in the batch, so a failure reports it like the others.
                     frame.Header.Write(_staging.AsSpan(staged));
                     await FlushStagingAsync(staged + FrameHeader.Size, token).ConfigureAwait(false);
                     staged = 0;
+                    _batch[_batchCount++] = frame;
                     await SendAllAsync(frame.Payload, token).ConfigureAwait(false);
+                    _batchCount = 0;
+                    _batch[0] = default;
                     FinishFrame(frame, written: true);
                 }
 

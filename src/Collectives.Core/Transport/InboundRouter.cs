@@ -15,6 +15,7 @@ public sealed class InboundRouter : IFrameHandler, IDataReceiver
     private ulong _announced;
     private TaskCompletionSource _announcement = NewSignal();
     private long _droppedFrames;
+    private long _bytesRouted;
 
     /// <summary>Creates a router; <paramref name="options"/> gives the bound on waiting for an announcement.</summary>
     public InboundRouter(TransportOptions options) => _unannouncedTimeout = options.UnannouncedFrameTimeout;
@@ -129,6 +130,18 @@ public sealed class InboundRouter : IFrameHandler, IDataReceiver
         }
     }
 
+    /// <summary>Payload bytes handed to sinks.</summary>
+    public long BytesRouted => Interlocked.Read(ref _bytesRouted);
+
+    /// <summary>Every inbound connection currently open.</summary>
+    public IReadOnlyList<FramedConnection> AllConnections()
+    {
+        lock (_gate)
+        {
+            return _pools.Values.SelectMany(p => p).ToList();
+        }
+    }
+
     /// <summary>Inbound connections currently open, per remote peer (for fault injection and statistics).</summary>
     public IReadOnlyList<FramedConnection> ConnectionsFrom(Guid remote)
     {
@@ -168,6 +181,7 @@ public sealed class InboundRouter : IFrameHandler, IDataReceiver
         }
 
         await sink.OnFrameAsync(connection, header, cancellationToken).ConfigureAwait(false);
+        Interlocked.Add(ref _bytesRouted, header.PayloadLength);
     }
 
     void IFrameHandler.OnConnectionClosed(FramedConnection connection, Exception reason)

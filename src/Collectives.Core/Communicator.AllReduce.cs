@@ -1,0 +1,378 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using Collectives.Algorithms;
+using Collectives.Diagnostics;
+using Collectives.Internal;
+using Collectives.Membership;
+using Collectives.Protocol;
+using Collectives.Protocol.Messages;
+using Collectives.Quantization;
+
+namespace Collectives;
+
+public sealed partial class Communicator
+{
+    private readonly Dictionary<ulong, CollectiveOperation> _operations = [];
+
+    /// <summary>
+    /// All-reduces <paramref name="send"/> into <paramref name="receive"/> over this peer's group (pipelined ring).
+    /// Every peer of the group must call it with the same tag, count, type, op and quantization. On success every peer
+    /// holds bit-identical results. On failure the receive buffer is undefined and the send buffer is unchanged (also
+    /// when both are the same memory: the input is restored), so the call can simply be retried. Returns when the
+    /// master's verdict arrived; a dead or stalled peer makes it fail within the progress deadline or the master's
+    /// heartbeat timeout.
+    /// </summary>
+    /// <typeparam name="T">Element type: byte, sbyte, short, ushort, int, uint, long, ulong, float, double, Half (ushort with <see cref="AllReduceOptions.DataType"/> = BFloat16 for bfloat16).</typeparam>
+    /// <exception cref="CollectivesException">
+    /// RankConnectionLost (transient: retry) when a peer died, left or stalled; Timeout; DescriptorMismatch when peers
+    /// disagree on the descriptor; InvalidArgument for unequal lengths or an unsupported type; InvalidUsage when the
+    /// tag is already in flight or the communicator is not accepted; MasterConnectionFailed.
+    /// </exception>
+    public Task<AllReduceInfo> AllReduceAsync<T>(ReadOnlyMemory<T> send, Memory<T> receive, ReduceOp op, ulong tag,
+        AllReduceOptions? options = null, CancellationToken cancellationToken = default) where T : unmanaged
+    {
+        if (send.Length != receive.Length)
+        {
+            throw new CollectivesException(ErrorCode.InvalidArgument, $"send has {send.Length} elements, receive {receive.Length}");
+        }
+
+        DataType type = options?.DataType ?? ElementTypes.Of<T>();
+        if (!DataTypes.IsDefined(type))
+        {
+            throw new CollectivesException(ErrorCode.InvalidArgument, $"unknown data type {(int)type}");
+        }
+
+        // Raw byte buffers may carry any type (the element count follows from the type); otherwise sizes must agree.
+        int elementSize = DataTypes.SizeOf(type);
+        int bufferElementSize = Marshal.SizeOf<T>();
+        if (bufferElementSize != elementSize && (bufferElementSize != 1 || send.Length % elementSize != 0))
+        {
+            throw new CollectivesException(ErrorCode.InvalidArgument, $"{type} does not fit buffers of {typeof(T).Name}");
+        }
+
+        return PinnedAllReduceAsync(send, receive, type, op, tag, options?.Quantization ?? QuantizationOptions.None, cancellationToken);
+    }
+
+    /// <summary>In-place all-reduce: <paramref name="buffer"/> is both input and output (restored on failure).</summary>
+    /// <exception cref="CollectivesException">As <see cref="AllReduceAsync{T}(ReadOnlyMemory{T}, Memory{T}, ReduceOp, ulong, AllReduceOptions?, CancellationToken)"/>.</exception>
+    public Task<AllReduceInfo> AllReduceAsync<T>(Memory<T> buffer, ReduceOp op, ulong tag,
+        AllReduceOptions? options = null, CancellationToken cancellationToken = default) where T : unmanaged =>
+        AllReduceAsync((ReadOnlyMemory<T>)buffer, buffer, op, tag, options, cancellationToken);
+
+    private async Task<AllReduceInfo> PinnedAllReduceAsync<T>(ReadOnlyMemory<T> send, Memory<T> receive, DataType type, ReduceOp op,
+        ulong tag, QuantizationOptions quantization, CancellationToken cancellationToken) where T : unmanaged
+    {
+        using MemoryHandle sendPin = send.Pin();
+        using MemoryHandle receivePin = receive.Pin();
+        int bytes = checked(send.Length * Marshal.SizeOf<T>());
+        Memory<byte> sendBytes;
+        Memory<byte> receiveBytes;
+        unsafe
+        {
+            sendBytes = new UnmanagedMemory(sendPin.Pointer, bytes).Memory;
+            receiveBytes = new UnmanagedMemory(receivePin.Pointer, bytes).Memory;
+        }
+
+        bool inPlace;
+        unsafe
+        {
+            inPlace = sendPin.Pointer == receivePin.Pointer;
+        }
+
+        return await AllReduceBytesAsync(sendBytes, receiveBytes, inPlace, bytes / DataTypes.SizeOf(type), type, op, tag, quantization, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>The byte-level all-reduce every front end (generic, pointers, C ABI) ends in.</summary>
+    internal async Task<AllReduceInfo> AllReduceBytesAsync(Memory<byte> send, Memory<byte> receive, bool inPlace, long count,
+        DataType type, ReduceOp op, ulong tag, QuantizationOptions quantization, CancellationToken cancellationToken)
+    {
+        ValidateDescriptor(type, op, quantization);
+        MasterClient master = RequireAccepted();
+        var descriptor = new CollectiveDescriptor(CollectiveKind.AllReduce, (ulong)count, type, op, quantization.Algorithm, quantization.QuantizedType);
+        var operation = new CollectiveOperation(tag, descriptor, send, receive, inPlace);
+        lock (_gate)
+        {
+            if (!_operations.TryAdd(tag, operation))
+            {
+                throw new CollectivesException(ErrorCode.InvalidUsage, $"tag {tag} is already in flight on this peer");
+            }
+        }
+
+        byte[]? backup = null;
+        try
+        {
+            if (inPlace && receive.Length > 0)
+            {
+                // The ring overwrites the input as it goes; keep it so a failed run can hand it back unchanged.
+                backup = ArrayPool<byte>.Shared.Rent(receive.Length);
+                receive.Span.CopyTo(backup);
+            }
+
+            master.Send(new InitiateCollective(tag, descriptor));
+            (ulong sequence, PeerId[] ring) = await operation.Commenced.ConfigureAwait(false);
+            long txBytes = 0, rxBytes = 0;
+            RingAllReduce run = operation.Run!;
+            try
+            {
+                await RunLocallyAsync(operation, ring, cancellationToken).ConfigureAwait(false);
+                master.Send(new CollectiveComplete(tag, sequence, true, ErrorCode.Success, string.Empty));
+            }
+            catch (CollectivesException e)
+            {
+                PeerLog.CollectiveFailed(_logger, tag, sequence, e.Message);
+                run.Fail(e);
+                TrySend(new CollectiveComplete(tag, sequence, false, e.ErrorCode, e.Message));
+            }
+
+            CollectiveVerdict verdict;
+            try
+            {
+                verdict = await operation.Verdict.ConfigureAwait(false);
+            }
+            finally
+            {
+                await SettleAsync(operation).ConfigureAwait(false);
+                txBytes = run.Tracker.BytesWritten;
+                rxBytes = run.ReceivedBytes;
+            }
+
+            if (!verdict.Success)
+            {
+                throw new CollectivesException(verdict.ErrorCode == ErrorCode.Success ? ErrorCode.RankConnectionLost : verdict.ErrorCode,
+                    $"all-reduce tag {tag} failed: {verdict.Reason}");
+            }
+
+            backup = ReturnBackup(backup, restoreInto: null);
+            return new AllReduceInfo(ring.Length, txBytes, rxBytes);
+        }
+        finally
+        {
+            ReturnBackup(backup, restoreInto: receive);
+            operation.ReturnScratch();
+            lock (_gate)
+            {
+                _operations.Remove(tag);
+            }
+
+            operation.MarkDone();
+        }
+    }
+
+    private static byte[]? ReturnBackup(byte[]? backup, Memory<byte>? restoreInto)
+    {
+        if (backup is not null)
+        {
+            if (restoreInto is { } target)
+            {
+                backup.AsSpan(0, target.Length).CopyTo(target.Span);
+            }
+
+            ArrayPool<byte>.Shared.Return(backup);
+        }
+
+        return null;
+    }
+
+    private static void ValidateDescriptor(DataType type, ReduceOp op, QuantizationOptions quantization)
+    {
+        if (!DataTypes.IsDefined(type))
+        {
+            throw new CollectivesException(ErrorCode.InvalidArgument, $"unknown data type {(int)type}");
+        }
+
+        if (op is < ReduceOp.Sum or > ReduceOp.Min)
+        {
+            throw new CollectivesException(ErrorCode.InvalidArgument, $"unknown reduce op {(int)op}");
+        }
+
+        if (quantization.Algorithm != QuantizationAlgorithm.None)
+        {
+            throw new CollectivesException(ErrorCode.InvalidArgument, "quantized all-reduce is not available yet");
+        }
+    }
+
+    /// <summary>Called on the control loop: registers the run at once so its data is routed, not dropped.</summary>
+    private void OnCommence(CommenceCollective commence)
+    {
+        CollectiveOperation? operation;
+        lock (_gate)
+        {
+            _operations.TryGetValue(commence.Tag, out operation);
+        }
+
+        PeerId[] ring = commence.Ring.AsImmutableArray().ToArray();
+        int rank = Array.IndexOf(ring, _self);
+        if (operation is null || rank < 0)
+        {
+            _router.Announce(commence.Seq);
+            TrySend(new CollectiveComplete(commence.Tag, commence.Seq, false, ErrorCode.InvalidUsage, "this peer has no such operation"));
+            return;
+        }
+
+        int world = ring.Length;
+        DataType type = operation.Descriptor.DataType;
+        Memory<byte> accumulator = operation.Receive;
+        if (DataTypes.AccumulatorOf(type) != type)
+        {
+            long bytes = checked((long)operation.Descriptor.Count * DataTypes.SizeOf(DataTypes.AccumulatorOf(type)));
+            operation.AccumulatorScratch = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, bytes));
+            accumulator = operation.AccumulatorScratch.AsMemory(0, (int)bytes);
+        }
+
+        var slot = new LinkSlot();
+        PeerId previous = ring[(rank + world - 1) % world];
+        var run = new RingAllReduce(new AllReduceRun(commence.Tag, commence.Seq, (long)operation.Descriptor.Count, type,
+            operation.Descriptor.Op, rank, world, operation.Send, operation.Receive, operation.InPlace, slot, previous.ToGuid(),
+            Math.Min(_options.PieceBytes, _options.Transport.StripeSize)), accumulator);
+        if (world > 1)
+        {
+            _router.Register(commence.Seq, commence.Tag, previous.ToGuid(), run);
+        }
+        else
+        {
+            _router.Announce(commence.Seq);
+        }
+
+        operation.OnCommenced(commence.Seq, ring, run, slot);
+    }
+
+    private void OnVerdict(CollectiveVerdict verdict)
+    {
+        CollectiveOperation? operation;
+        lock (_gate)
+        {
+            _operations.TryGetValue(verdict.Tag, out operation);
+        }
+
+        if (operation is not null && (verdict.Seq == 0 || verdict.Seq == operation.Sequence))
+        {
+            operation.OnVerdict(verdict);
+        }
+    }
+
+    /// <summary>Dials the successor, starts the run, and waits for it under the progress deadline.</summary>
+    private async Task RunLocallyAsync(CollectiveOperation operation, PeerId[] ring, CancellationToken cancellationToken)
+    {
+        RingAllReduce run = operation.Run!;
+        if (ring.Length > 1)
+        {
+            int rank = Array.IndexOf(ring, _self);
+            PeerId next = ring[(rank + 1) % ring.Length];
+            PeerEndpoint endpoint;
+            lock (_gate)
+            {
+                if (!_endpoints.TryGetValue(next, out endpoint))
+                {
+                    throw new CollectivesException(ErrorCode.RankConnectionFailed, $"no address known for peer {next}");
+                }
+            }
+
+            operation.Slot!.Target = await _links.GetAsync(next, endpoint).ConfigureAwait(false);
+        }
+
+        run.Start();
+        TimeSpan check = TimeSpan.FromMilliseconds(Math.Clamp(_options.ProgressTimeout.TotalMilliseconds / 4, 10, 1000));
+        while (!run.LocalCompletion.IsCompleted)
+        {
+            if (operation.Verdict.IsCompleted)
+            {
+                break; // the master already decided (a failure elsewhere): stop at once
+            }
+
+            try
+            {
+                await Task.WhenAny(run.LocalCompletion, operation.Verdict, Task.Delay(check, cancellationToken)).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Task.WhenAny does not throw; kept for clarity.
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw new CollectivesException(ErrorCode.Cancelled, "the all-reduce was cancelled");
+            }
+
+            long silentMs = Environment.TickCount64 - run.LastProgress;
+            if (!run.LocalCompletion.IsCompleted && silentMs > _options.ProgressTimeout.TotalMilliseconds)
+            {
+                throw new CollectivesException(ErrorCode.Timeout, $"no data for {silentMs} ms (progress deadline {_options.ProgressTimeout.TotalMilliseconds:F0} ms)");
+            }
+        }
+
+        if (operation.Verdict is { IsCompletedSuccessfully: true } verdictTask && !verdictTask.Result.Success)
+        {
+            throw new CollectivesException(verdictTask.Result.ErrorCode, verdictTask.Result.Reason);
+        }
+
+        try
+        {
+            await run.LocalCompletion.ConfigureAwait(false);
+            await run.Tracker.DrainAsync().ConfigureAwait(false);
+        }
+        catch (CollectivesException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            throw new CollectivesException(ErrorCode.RankConnectionLost, e.Message, e);
+        }
+    }
+
+    /// <summary>Makes sure nothing touches the caller's buffers any more before the call returns.</summary>
+    private async Task SettleAsync(CollectiveOperation operation)
+    {
+        RingAllReduce? run = operation.Run;
+        if (run is null)
+        {
+            return;
+        }
+
+        if (!await run.QuiesceAsync(TimeSpan.FromMilliseconds(250)).ConfigureAwait(false))
+        {
+            // Something is stuck on a stalled socket: breaking the links ends it.
+            PeerLog.QuiesceTimeout(_logger, operation.Sequence, operation.Tag);
+            if (operation.Slot?.Target is Transport.OutboundLink link)
+            {
+                link.Break(new ConnectionLostException(ErrorCode.RankConnectionLost, "run did not quiesce"));
+            }
+
+            _router.BreakAll(new ConnectionLostException(ErrorCode.RankConnectionLost, "run did not quiesce"));
+            await run.QuiesceAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+
+        _router.Unregister(operation.Sequence);
+    }
+
+    private void TrySend(ClientMessage message)
+    {
+        try
+        {
+            _master?.Send(message);
+        }
+        catch (CollectivesException)
+        {
+            // The master is gone; every operation fails through OnMasterLost.
+        }
+    }
+
+    private async Task WaitForOperationsAsync(TimeSpan timeout)
+    {
+        Task[] running;
+        lock (_gate)
+        {
+            running = _operations.Values.Select(o => o.Done).ToArray();
+        }
+
+        try
+        {
+            await Task.WhenAll(running).WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Disposal goes on; the runs' links are closed next, which ends them.
+        }
+    }
+}

@@ -1,0 +1,324 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Threading.Channels;
+using Collectives.Diagnostics;
+using Collectives.Protocol;
+using Collectives.Protocol.Messages;
+using Collectives.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Collectives.Membership;
+
+/// <summary>
+/// The master: hosts the pure <see cref="MasterState"/> behind a TCP listener. Every connection event, message and
+/// clock tick becomes an event on one queue, processed by one loop, so the state machine needs no locks and sees a
+/// single order of events; its commands (send, close) are carried out by this class. It never carries tensor data.
+/// </summary>
+public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor, IFrameHandler
+{
+    private readonly MasterOptions _options;
+    private readonly ILogger _logger;
+    private readonly MasterState _state;
+    private readonly Channel<MasterEvent> _events = Channel.CreateUnbounded<MasterEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<FramedConnection, ConnectionId> _ids = new();
+    private readonly Dictionary<ConnectionId, FramedConnection> _connections = [];
+    private readonly ArrayBufferWriter<byte> _encoder = new(1024);
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Guid _id = Guid.NewGuid();
+    private TransportListener? _listener;
+    private Task _loop = Task.CompletedTask;
+    private Task _ticker = Task.CompletedTask;
+    private long _nextConnectionId;
+    private int _started;
+
+    /// <summary>Creates a master; <see cref="Start"/> binds and runs it.</summary>
+    public MasterServer(MasterOptions? options = null, ILoggerFactory? loggerFactory = null)
+    {
+        _options = options ?? MasterOptions.Default;
+        _options.Validate();
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<MasterServer>();
+        _state = new MasterState(new MasterStateOptions { PeerTimeout = _options.PeerTimeout, HeartbeatInterval = _options.HeartbeatInterval });
+    }
+
+    /// <summary>The bound endpoint (with the real port when the options asked for port 0). Valid after <see cref="Start"/>.</summary>
+    public IPEndPoint LocalEndPoint => _listener?.LocalEndPoint ?? throw new InvalidOperationException("the master is not started");
+
+    /// <summary>Completes when the master has stopped (after <see cref="Interrupt"/> or disposal).</summary>
+    public Task Completion => _terminated.Task;
+
+    /// <summary>Binds the listening socket and starts serving. Returns at once.</summary>
+    /// <exception cref="System.Net.Sockets.SocketException">The address is in use or cannot be bound.</exception>
+    public void Start()
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            throw new InvalidOperationException("the master was already started");
+        }
+
+        _listener = new TransportListener(_options.Listen, _id, ProtocolVersion.Current, _options.Transport, this);
+        _listener.Start();
+        MasterLog.Listening(_logger, _listener.LocalEndPoint);
+        if (!IPAddress.IsLoopback(_options.Listen.Address))
+        {
+            MasterLog.NoSecretOnPublicAddress(_logger, _listener.LocalEndPoint);
+        }
+
+        _loop = Task.Run(EventLoopAsync);
+        _ticker = Task.Run(TickLoopAsync);
+    }
+
+    /// <summary>Asks the master to stop; <see cref="Completion"/> completes when it has. Safe to call repeatedly.</summary>
+    public void Interrupt()
+    {
+        try
+        {
+            _stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already disposed: already stopped.
+        }
+    }
+
+    /// <summary>Stops the master, closes every connection, and waits (bounded) for its loops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Interrupt();
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _events.Writer.TryComplete();
+        try
+        {
+            await Task.WhenAll(_loop, _ticker).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The loops only wait on the event queue and the timer, both stopped above.
+        }
+
+        foreach (FramedConnection connection in _ids.Keys)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        MasterLog.Stopped(_logger);
+        _terminated.TrySetResult();
+    }
+
+    HandshakeStatus IConnectionAcceptor.Check(HandshakeHello hello) =>
+        hello.Purpose == ConnectionPurpose.Control ? HandshakeStatus.Accepted : HandshakeStatus.Refused;
+
+    void IConnectionAcceptor.OnConnected(FramedConnection connection)
+    {
+        var id = new ConnectionId(Interlocked.Increment(ref _nextConnectionId));
+        _ids[connection] = id;
+        MasterLog.ConnectionOpened(_logger, id.Value, connection.RemoteEndPoint);
+        if (!_events.Writer.TryWrite(new MasterEvent.Opened(id, connection)))
+        {
+            connection.Break(new ConnectionLostException(ErrorCode.MasterConnectionFailed, "the master is shutting down"));
+            return;
+        }
+
+        connection.Start(this);
+    }
+
+    async ValueTask IFrameHandler.OnFrameAsync(FramedConnection connection, FrameHeader header, CancellationToken cancellationToken)
+    {
+        if (header.Kind != FrameKind.Control)
+        {
+            throw new ProtocolViolationException($"a {header.Kind} frame on a control connection");
+        }
+
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, connection.PayloadRemaining));
+        try
+        {
+            int length = connection.PayloadRemaining;
+            await connection.ReadPayloadAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            if (!_ids.TryGetValue(connection, out ConnectionId id))
+            {
+                return;
+            }
+
+            ClientMessage message;
+            try
+            {
+                message = ControlMessageCodec.ReadClientMessage(new ReadOnlySequence<byte>(buffer, 0, length), ProtocolLimits.Default);
+            }
+            catch (ProtocolViolationException e)
+            {
+                // The state machine kicks the sender with the reason; the connection closes through its command.
+                _events.Writer.TryWrite(new MasterEvent.Malformed(id, e.Message));
+                return;
+            }
+
+            _events.Writer.TryWrite(new MasterEvent.Message(id, message));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    void IFrameHandler.OnConnectionClosed(FramedConnection connection, Exception reason)
+    {
+        if (_ids.TryRemove(connection, out ConnectionId id))
+        {
+            MasterLog.ConnectionClosed(_logger, id.Value, reason.Message);
+            _events.Writer.TryWrite(new MasterEvent.Closed(id, reason.Message));
+        }
+    }
+
+    private TimeSpan Now => _clock.Elapsed;
+
+    private async Task TickLoopAsync()
+    {
+        using var timer = new PeriodicTimer(_options.HeartbeatInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                _events.Writer.TryWrite(new MasterEvent.Tick());
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Interrupted.
+        }
+        finally
+        {
+            _events.Writer.TryComplete();
+        }
+    }
+
+    private async Task EventLoopAsync()
+    {
+        ChannelReader<MasterEvent> reader = _events.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out MasterEvent? e))
+                {
+                    Apply(e);
+                    Execute(_state.DrainOutbox());
+                }
+            }
+        }
+        finally
+        {
+            foreach (FramedConnection connection in _connections.Values)
+            {
+                connection.Break(new ConnectionLostException(ErrorCode.MasterConnectionFailed, "the master stopped"));
+            }
+
+            _terminated.TrySetResult();
+        }
+    }
+
+    private void Apply(MasterEvent e)
+    {
+        TimeSpan now = Now;
+        try
+        {
+            switch (e)
+            {
+                case MasterEvent.Opened opened:
+                    _connections[opened.Id] = opened.Connection;
+                    PeerEndpoint? observed = opened.Connection.RemoteEndPoint is { } remote
+                        ? PeerEndpoint.FromIPEndPoint(remote)
+                        : null;
+                    _state.Connected(opened.Id, observed, now);
+                    break;
+                case MasterEvent.Message message:
+                    if (_connections.ContainsKey(message.Id))
+                    {
+                        _state.Received(message.Id, message.Content, now);
+                    }
+
+                    break;
+                case MasterEvent.Malformed malformed:
+                    if (_connections.ContainsKey(malformed.Id))
+                    {
+                        _state.ReceivedMalformed(malformed.Id, malformed.Reason, now);
+                    }
+
+                    break;
+                case MasterEvent.Closed closed:
+                    if (_connections.Remove(closed.Id))
+                    {
+                        _state.Disconnected(closed.Id, closed.Reason, now);
+                    }
+
+                    break;
+                case MasterEvent.Tick:
+                    _state.Tick(now);
+                    SendToAll(new MasterHeartbeat());
+                    break;
+            }
+        }
+        catch (Exception ex) when (e is MasterEvent.Message)
+        {
+            // A bug in the state machine must not take the master down: drop the sender, keep serving everyone else.
+            MasterLog.StateFailure(_logger, ex);
+            var message = (MasterEvent.Message)e;
+            if (_connections.Remove(message.Id, out FramedConnection? connection))
+            {
+                connection.Break(new CollectivesException(ErrorCode.InternalError, "master state failure"));
+            }
+        }
+    }
+
+    private void Execute(IReadOnlyList<MasterCommand> commands)
+    {
+        foreach (MasterCommand command in commands)
+        {
+            switch (command)
+            {
+                case SendCommand send when _connections.TryGetValue(send.Connection, out FramedConnection? connection):
+                    Send(connection, send.Message);
+                    break;
+                case CloseCommand close when _connections.Remove(close.Connection, out FramedConnection? connection):
+                    MasterLog.Closing(_logger, close.Connection.Value, close.ErrorCode, close.Reason);
+                    _ids.TryRemove(connection, out _);
+                    _ = connection.CloseAsync(TimeSpan.FromSeconds(1)).AsTask();
+                    break;
+            }
+        }
+    }
+
+    private void SendToAll(ServerMessage message)
+    {
+        foreach (FramedConnection connection in _connections.Values)
+        {
+            Send(connection, message);
+        }
+    }
+
+    private void Send(FramedConnection connection, ServerMessage message)
+    {
+        _encoder.ResetWrittenCount();
+        ControlMessageCodec.Write(_encoder, message);
+        connection.TrySendCopy(FrameKind.Control, 0, _encoder.WrittenSpan);
+    }
+
+    private abstract record MasterEvent
+    {
+        public sealed record Opened(ConnectionId Id, FramedConnection Connection) : MasterEvent;
+
+        public sealed record Message(ConnectionId Id, ClientMessage Content) : MasterEvent;
+
+        public sealed record Closed(ConnectionId Id, string Reason) : MasterEvent;
+
+        public sealed record Malformed(ConnectionId Id, string Reason) : MasterEvent;
+
+        public sealed record Tick : MasterEvent;
+    }
+}
