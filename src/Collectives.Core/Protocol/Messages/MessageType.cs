@@ -17,7 +17,11 @@ internal enum MessageType : byte
     PeerHeartbeat = 7,
     Leave = 8,
 
-    // Peer → master, reserved: shared-state sync 16–31, topology optimisation 32–47, other collectives 48–63.
+    // Peer → master: shared-state sync (16–31).
+    SyncSharedState = 16,
+    SharedStateTransferDone = 17,
+
+    // Peer → master, reserved: topology optimisation 32–47, other collectives 48–63.
 
     // Master → peer: membership and collectives (64–79).
     Registered = 64,
@@ -31,13 +35,20 @@ internal enum MessageType : byte
     MasterHeartbeat = 72,
     Kicked = 73,
 
-    // Master → peer, reserved: shared-state sync 80–95, topology optimisation 96–111, other collectives 112–127.
+    // Master → peer: shared-state sync (80–95).
+    SharedStateDecision = 80,
+    SharedStateSyncFailed = 81,
+    SharedStateSyncComplete = 82,
+
+    // Master → peer, reserved: topology optimisation 96–111, other collectives 112–127.
 }
 
 /// <summary>Facts about <see cref="MessageType"/> values.</summary>
 internal static class MessageTypes
 {
-    public static bool IsClientMessage(MessageType type) => type is >= MessageType.Register and <= MessageType.Leave;
+    public static bool IsClientMessage(MessageType type) =>
+        type is >= MessageType.Register and <= MessageType.Leave or MessageType.SyncSharedState or MessageType.SharedStateTransferDone;
 
-    public static bool IsServerMessage(MessageType type) => type is >= MessageType.Registered and <= MessageType.Kicked;
+    public static bool IsServerMessage(MessageType type) =>
+        type is >= MessageType.Registered and <= MessageType.Kicked or >= MessageType.SharedStateDecision and <= MessageType.SharedStateSyncComplete;
 }
