@@ -65,9 +65,13 @@ internal sealed partial class MasterState
         }
     }
 
+    /// <summary>Ends <paramref name="op"/> for <paramref name="peer"/>; false if it was not in flight for it (no verdict due).</summary>
+    private static bool ForgetInFlight(PeerRecord peer, CollectiveRecord op) =>
+        peer.InFlight.TryGetValue(op.Tag, out CollectiveRecord? mine) && mine == op && peer.InFlight.Remove(op.Tag);
+
     private void SendMismatch(PeerRecord peer, CollectiveRecord op)
     {
-        peer.InFlight.Remove(op.Tag);
+        ForgetInFlight(peer, op);
         Send(peer, new CollectiveVerdict(op.Tag, 0, false, ErrorCode.DescriptorMismatch, op.RejectionReason!));
     }
 
@@ -125,7 +129,7 @@ internal sealed partial class MasterState
         var verdict = new CollectiveVerdict(op.Tag, op.Seq, code == ErrorCode.Success, code, reason);
         foreach (PeerId id in op.Participants)
         {
-            if (_peers.TryGetValue(id, out PeerRecord? participant) && participant.InFlight.Remove(op.Tag))
+            if (_peers.TryGetValue(id, out PeerRecord? participant) && ForgetInFlight(participant, op))
             {
                 Send(participant, verdict);
             }
@@ -167,9 +171,9 @@ internal sealed partial class MasterState
         }
     }
 
-    private void DropRejectedCollectives(Func<CollectiveRecord, bool> predicate)
+    private void DropRejectedCollectives()
     {
-        foreach (CollectiveRecord op in _initiating.Values.Where(op => op.Rejected && predicate(op)).ToList())
+        foreach (CollectiveRecord op in _initiating.Values.Where(op => op.Rejected).ToList())
         {
             _initiating.Remove((op.Group, op.Tag));
         }

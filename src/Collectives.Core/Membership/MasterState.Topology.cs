@@ -172,7 +172,7 @@ internal sealed partial class MasterState
         }
 
         // A rejected op waits for members that never initiated it; with a new ring their agreement starts afresh.
-        DropRejectedCollectives(_ => true);
+        DropRejectedCollectives();
     }
 
     private void OnConnectionsEstablished(PeerRecord peer, ConnectionsEstablished message)

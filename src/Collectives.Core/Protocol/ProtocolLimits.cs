@@ -20,7 +20,8 @@ public sealed record ProtocolLimits
 
     /// <summary>
     /// Most bytes of one encoded control message. A ring of <see cref="MaxPeersPerRing"/> entries of at most
-    /// 43 bytes each fits with room to spare; the frame reader can refuse larger frames before buffering them.
+    /// 40 bytes each (about 160 KB) fits with room to spare; the frame reader can refuse larger frames before
+    /// buffering them.
     /// </summary>
     public int MaxControlMessageBytes { get; init; } = 1 << 20;
 }
