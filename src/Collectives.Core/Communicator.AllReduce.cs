@@ -93,6 +93,11 @@ public sealed partial class Communicator
         var operation = new CollectiveOperation(tag, descriptor, send, receive, inPlace);
         lock (_gate)
         {
+            if (_topologyWaiter is { Task.IsCompleted: false })
+            {
+                throw new CollectivesException(ErrorCode.InvalidUsage, "a topology update is in progress");
+            }
+
             if (!_operations.TryAdd(tag, operation))
             {
                 throw new CollectivesException(ErrorCode.InvalidUsage, $"tag {tag} is already in flight on this peer");

@@ -26,7 +26,7 @@ public sealed partial class Communicator
             throw new CollectivesException(ErrorCode.InvalidUsage, "ConnectAsync was already called on this communicator");
         }
 
-        _peerListener = new TransportListener(_options.PeerListen, Guid.NewGuid(), ProtocolVersion.Current, _options.Transport, new PeerAcceptor(_router));
+        _peerListener = new TransportListener(_options.PeerListen, Guid.NewGuid(), ProtocolVersion.Current, _options.Transport, new PeerAcceptor(_router, _sharedStateServer));
         _peerListener.Start();
         _registration = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         _topologyWaiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -91,6 +91,12 @@ public sealed partial class Communicator
                 throw new CollectivesException(ErrorCode.InvalidUsage, "a topology update is already in progress");
             }
 
+            // The master kicks a peer that votes while it waits in another collective phase.
+            if (_sync is not null || _pendingQuery is { Task.IsCompleted: false })
+            {
+                throw new CollectivesException(ErrorCode.InvalidUsage, "a shared-state sync or peers-pending query is still running");
+            }
+
             _topologyWaiter = waiter;
         }
 
@@ -107,6 +113,11 @@ public sealed partial class Communicator
     {
         MasterClient master = RequireAccepted();
         var query = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Volatile.Read(ref _topologyWaiter) is { Task.IsCompleted: false })
+        {
+            throw new CollectivesException(ErrorCode.InvalidUsage, "a topology update is in progress");
+        }
+
         if (Interlocked.CompareExchange(ref _pendingQuery, query, null) is { Task.IsCompleted: false })
         {
             throw new CollectivesException(ErrorCode.InvalidUsage, "a peers-pending query is already in progress");

@@ -39,6 +39,15 @@ public sealed partial class Communicator
             case CollectiveVerdict verdict:
                 OnVerdict(verdict);
                 break;
+            case SharedStateDecision decision:
+                Volatile.Read(ref _sync)?.OnDecision(decision);
+                break;
+            case SharedStateSyncFailed failed:
+                Volatile.Read(ref _sync)?.OnFailed(failed);
+                break;
+            case SharedStateSyncComplete complete:
+                Volatile.Read(ref _sync)?.OnComplete(complete);
+                break;
             case Kicked kicked:
                 PeerLog.Kicked(_logger, kicked.ErrorCode, kicked.Reason);
                 _master?.Break(new CollectivesException(ErrorCode.Kicked, $"kicked by the master ({kicked.ErrorCode}): {kicked.Reason}"));
@@ -73,6 +82,8 @@ public sealed partial class Communicator
         {
             operation.Fail(reason);
         }
+
+        Volatile.Read(ref _sync)?.Fail(reason);
     }
 
     private void RememberEndpoints(IEnumerable<PeerInfo> peers)

@@ -20,6 +20,7 @@ public sealed partial class Communicator : IAsyncDisposable, IMasterListener
     private readonly object _gate = new();
     private readonly InboundRouter _router;
     private readonly LinkCache _links;
+    private readonly SharedState.SharedStateServer _sharedStateServer;
     private readonly Dictionary<PeerId, PeerEndpoint> _endpoints = [];
     private TransportListener? _peerListener;
     private MasterClient? _master;
@@ -45,6 +46,7 @@ public sealed partial class Communicator : IAsyncDisposable, IMasterListener
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<Communicator>();
         _router = new InboundRouter(options.Transport);
         _links = new LinkCache(options.Transport);
+        _sharedStateServer = new SharedState.SharedStateServer(options.Transport);
     }
 
     /// <summary>This peer's identity, assigned by the master at registration.</summary>
@@ -110,6 +112,7 @@ public sealed partial class Communicator : IAsyncDisposable, IMasterListener
         await WaitForOperationsAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         await _links.DisposeAsync().ConfigureAwait(false);
         _router.BreakAll(new ConnectionLostException(ErrorCode.RankConnectionLost, "communicator disposed"));
+        _sharedStateServer.BreakAll(new ConnectionLostException(ErrorCode.RankConnectionLost, "communicator disposed"));
         if (_peerListener is not null)
         {
             await _peerListener.DisposeAsync().ConfigureAwait(false);

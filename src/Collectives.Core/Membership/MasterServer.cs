@@ -42,7 +42,13 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
         _options = options ?? MasterOptions.Default;
         _options.Validate();
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<MasterServer>();
-        _state = new MasterState(new MasterStateOptions { PeerTimeout = _options.PeerTimeout, HeartbeatInterval = _options.HeartbeatInterval });
+        _state = new MasterState(new MasterStateOptions
+        {
+            PeerTimeout = _options.PeerTimeout,
+            HeartbeatInterval = _options.HeartbeatInterval,
+            // Peer ids must never repeat across master restarts (a stale peer must not pass for a new one).
+            PeerIdSeed = new UInt128((ulong)Random.Shared.NextInt64(), (ulong)Random.Shared.NextInt64()),
+        });
     }
 
     /// <summary>The bound endpoint (with the real port when the options asked for port 0). Valid after <see cref="Start"/>.</summary>
