@@ -218,8 +218,7 @@ internal static class DoubleCodec
         return i;
     }
 
-    // Mirrors DoubleMap.CodeOf for two vectors, then narrows the integral results to float32 (exact below 2^24)
-    // so the code packing is shared with the float32 kernels.
+    // As the Vector512 overload.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> CodesOf(ref double x, nint i, Vector256<double> center, Vector256<double> step, Vector256<double> mid, Vector256<double> top)
     {
@@ -230,7 +229,7 @@ internal static class DoubleCodec
             Vector256.MinNative(Vector256.MaxNative(Vector256.Round((upper - center) / step + mid), Vector256<double>.Zero), top));
     }
 
-    // Mirrors DoubleMap.ValueOf; the codes widen exactly from float32.
+    // As the Vector512 overload.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreValues(Vector256<float> codes, ref double y, nint i, Vector256<double> center, Vector256<double> step, Vector256<double> mid)
     {
@@ -304,8 +303,7 @@ internal static class DoubleCodec
         return i;
     }
 
-    // Mirrors DoubleMap.CodeOf for two vectors, then narrows the integral results to float32 (exact below 2^24)
-    // so the code packing is shared with the float32 kernels.
+    // As the Vector512 overload.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<float> CodesOf(ref double x, nint i, Vector128<double> center, Vector128<double> step, Vector128<double> mid, Vector128<double> top)
     {
@@ -316,7 +314,7 @@ internal static class DoubleCodec
             Vector128.MinNative(Vector128.MaxNative(Vector128.Round((upper - center) / step + mid), Vector128<double>.Zero), top));
     }
 
-    // Mirrors DoubleMap.ValueOf; the codes widen exactly from float32.
+    // As the Vector512 overload.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreValues(Vector128<float> codes, ref double y, nint i, Vector128<double> center, Vector128<double> step, Vector128<double> mid)
     {

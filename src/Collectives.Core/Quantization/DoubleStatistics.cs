@@ -5,84 +5,8 @@ using System.Runtime.Intrinsics;
 namespace Collectives.Quantization;
 
 /// <summary>The float64 twin of <see cref="SingleStatistics"/>, with the same order-independence rules.</summary>
-internal static class DoubleStatistics
+internal static partial class DoubleStatistics
 {
-    /// <inheritdoc cref="SingleStatistics.AccumulateRange"/>
-    public static void AccumulateRange(ReadOnlySpan<byte> values, ref double min, ref double max, ref bool hasNonFinite, KernelWidth width)
-    {
-        ref double x = ref Unsafe.As<byte, double>(ref MemoryMarshal.GetReference(values));
-        nint n = values.Length / sizeof(double);
-        nint i = 0;
-        if (width.Uses512() && n >= Vector512<double>.Count)
-        {
-            var lo = Vector512.Create(min);
-            var hi = Vector512.Create(max);
-            var allFinite = Vector512<double>.AllBitsSet;
-            for (; i <= n - Vector512<double>.Count; i += Vector512<double>.Count)
-            {
-                var v = Vector512.LoadUnsafe(ref x, (nuint)i);
-                var finite = Vector512.IsFinite(v);
-                lo = Vector512.Min(lo, Vector512.ConditionalSelect(finite, v, Vector512.Create(double.PositiveInfinity)));
-                hi = Vector512.Max(hi, Vector512.ConditionalSelect(finite, v, Vector512.Create(double.NegativeInfinity)));
-                allFinite &= finite;
-            }
-
-            Fold(lo.GetLower(), hi.GetLower(), ref min, ref max);
-            Fold(lo.GetUpper(), hi.GetUpper(), ref min, ref max);
-            hasNonFinite |= !Vector512.EqualsAll(allFinite.AsUInt64(), Vector512<ulong>.AllBitsSet);
-        }
-
-        if (width.Uses256() && n - i >= Vector256<double>.Count)
-        {
-            var lo = Vector256.Create(min);
-            var hi = Vector256.Create(max);
-            var allFinite = Vector256<double>.AllBitsSet;
-            for (; i <= n - Vector256<double>.Count; i += Vector256<double>.Count)
-            {
-                var v = Vector256.LoadUnsafe(ref x, (nuint)i);
-                var finite = Vector256.IsFinite(v);
-                lo = Vector256.Min(lo, Vector256.ConditionalSelect(finite, v, Vector256.Create(double.PositiveInfinity)));
-                hi = Vector256.Max(hi, Vector256.ConditionalSelect(finite, v, Vector256.Create(double.NegativeInfinity)));
-                allFinite &= finite;
-            }
-
-            Fold(lo, hi, ref min, ref max);
-            hasNonFinite |= !Vector256.EqualsAll(allFinite.AsUInt64(), Vector256<ulong>.AllBitsSet);
-        }
-
-        if (width.Uses128() && n - i >= Vector128<double>.Count)
-        {
-            var lo = Vector128.Create(min);
-            var hi = Vector128.Create(max);
-            var allFinite = Vector128<double>.AllBitsSet;
-            for (; i <= n - Vector128<double>.Count; i += Vector128<double>.Count)
-            {
-                var v = Vector128.LoadUnsafe(ref x, (nuint)i);
-                var finite = Vector128.IsFinite(v);
-                lo = Vector128.Min(lo, Vector128.ConditionalSelect(finite, v, Vector128.Create(double.PositiveInfinity)));
-                hi = Vector128.Max(hi, Vector128.ConditionalSelect(finite, v, Vector128.Create(double.NegativeInfinity)));
-                allFinite &= finite;
-            }
-
-            Fold(lo, hi, ref min, ref max);
-            hasNonFinite |= !Vector128.EqualsAll(allFinite.AsUInt64(), Vector128<ulong>.AllBitsSet);
-        }
-
-        for (; i < n; i++)
-        {
-            double v = Unaligned.Read(ref x, i);
-            if (double.IsFinite(v))
-            {
-                min = Math.Min(min, v);
-                max = Math.Max(max, v);
-            }
-            else
-            {
-                hasNonFinite = true;
-            }
-        }
-    }
-
     /// <inheritdoc cref="SingleStatistics.AccumulateSum"/>
     public static void AccumulateSum(ReadOnlySpan<byte> values, ref LaneSums sums, KernelWidth width) =>
         Accumulate(values, 0d, squareDeviations: false, ref sums, width);
@@ -170,21 +94,6 @@ internal static class DoubleStatistics
         {
             ref double lane = ref Unsafe.Add(ref lanes, i % LaneSums.Count);
             lane += LaneTerm.Of(Unaligned.Read(ref x, i), mean, squareDeviations);
-        }
-    }
-
-    private static void Fold(Vector256<double> lo, Vector256<double> hi, ref double min, ref double max)
-    {
-        Fold(lo.GetLower(), hi.GetLower(), ref min, ref max);
-        Fold(lo.GetUpper(), hi.GetUpper(), ref min, ref max);
-    }
-
-    private static void Fold(Vector128<double> lo, Vector128<double> hi, ref double min, ref double max)
-    {
-        for (int lane = 0; lane < Vector128<double>.Count; lane++)
-        {
-            min = Math.Min(min, lo.GetElement(lane));
-            max = Math.Max(max, hi.GetElement(lane));
         }
     }
 }

@@ -208,13 +208,12 @@ internal static class SingleCodec
         return i;
     }
 
-    // Mirrors SingleMap.CodeOf. MaxNative/MinNative differ from the scalar comparisons only for NaN lanes, which
-    // come only from NaN inputs and are overwritten by SpecialCodes.
+    // As the Vector512 overload.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> CodeOf(Vector256<float> x, Vector256<float> center, Vector256<float> step, Vector256<float> mid, Vector256<float> top) =>
         Vector256.MinNative(Vector256.MaxNative(Vector256.Round((x - center) / step + mid), Vector256<float>.Zero), top);
 
-    // Mirrors SingleMap.ValueOf.
+    // As the Vector512 overload.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> ValueOf(Vector256<float> code, Vector256<float> center, Vector256<float> step, Vector256<float> mid) =>
         center + (code - mid) * step;
@@ -284,13 +283,12 @@ internal static class SingleCodec
         return i;
     }
 
-    // Mirrors SingleMap.CodeOf. MaxNative/MinNative differ from the scalar comparisons only for NaN lanes, which
-    // come only from NaN inputs and are overwritten by SpecialCodes.
+    // As the Vector512 overload.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<float> CodeOf(Vector128<float> x, Vector128<float> center, Vector128<float> step, Vector128<float> mid, Vector128<float> top) =>
         Vector128.MinNative(Vector128.MaxNative(Vector128.Round((x - center) / step + mid), Vector128<float>.Zero), top);
 
-    // Mirrors SingleMap.ValueOf.
+    // As the Vector512 overload.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<float> ValueOf(Vector128<float> code, Vector128<float> center, Vector128<float> step, Vector128<float> mid) =>
         center + (code - mid) * step;

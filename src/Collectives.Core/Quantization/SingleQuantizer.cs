@@ -26,7 +26,7 @@ internal static class SingleQuantizer
         float min = float.PositiveInfinity;
         float max = float.NegativeInfinity;
         bool hasNonFinite = false;
-        for (int start = 0; start < n; start += WindowLength)
+        for (int start = 0; start < n; start += windows.Length)
         {
             SingleStatistics.AccumulateRange(windows.Read(start), ref min, ref max, ref hasNonFinite, width);
         }
@@ -35,7 +35,7 @@ internal static class SingleQuantizer
         if (hasNonFinite)
         {
             finiteCount = 0;
-            for (int start = 0; start < n; start += WindowLength)
+            for (int start = 0; start < n; start += windows.Length)
             {
                 finiteCount += SpecialCodes.CountFinite<float>(windows.Read(start));
             }
@@ -57,7 +57,7 @@ internal static class SingleQuantizer
 
         new PieceHeader(map.Center, map.Step, hasNonFinite).Write(encoded);
         Span<byte> codes = encoded[PieceHeader.Size..];
-        for (int start = 0; start < n; start += WindowLength)
+        for (int start = 0; start < n; start += windows.Length)
         {
             ReadOnlySpan<byte> values = windows.Read(start);
             Span<byte> windowCodes = codes.Slice(start * space.CodeBytes, values.Length / sizeof(float) * space.CodeBytes);
@@ -130,14 +130,14 @@ internal static class SingleQuantizer
     private static (double Lo, double Hi) ZeroPointScaleRange(ref Windows windows, float min, float max, int finiteCount, DataType codeType, KernelWidth width)
     {
         var sums = default(LaneSums);
-        for (int start = 0; start < windows.Count; start += WindowLength)
+        for (int start = 0; start < windows.Count; start += windows.Length)
         {
             SingleStatistics.AccumulateSum(windows.Read(start), ref sums, width);
         }
 
         double mean = sums.Total() / finiteCount;
         var squares = default(LaneSums);
-        for (int start = 0; start < windows.Count; start += WindowLength)
+        for (int start = 0; start < windows.Count; start += windows.Length)
         {
             SingleStatistics.AccumulateSquaredDeviation(windows.Read(start), mean, ref squares, width);
         }
@@ -146,7 +146,10 @@ internal static class SingleQuantizer
         return AffineRange.ZeroPointScale(min, max, mean, standardDeviation, AffineRange.Sigmas(codeType));
     }
 
-    /// <summary>The source as float32 bytes, one window at a time: float32 in place, the others widened into the buffer.</summary>
+    /// <summary>
+    /// The source as float32 bytes, one window at a time: float32 in place as a single window (per-call overhead
+    /// is measurable on small pieces), float16/bfloat16 widened into the buffer <see cref="WindowLength"/> at a time.
+    /// </summary>
     private ref struct Windows
     {
         private readonly DataType _type;
@@ -161,13 +164,17 @@ internal static class SingleQuantizer
             _buffer = buffer;
             _width = width;
             Count = source.Length / DataTypes.SizeOf(type);
+            Length = type == DataType.Float32 ? Math.Max(Count, 1) : WindowLength;
         }
 
         public int Count { get; }
 
+        /// <summary>Elements per window; windows start at multiples of it.</summary>
+        public int Length { get; }
+
         public readonly ReadOnlySpan<byte> Read(int start)
         {
-            int length = Math.Min(WindowLength, Count - start);
+            int length = Math.Min(Length, Count - start);
             if (_type == DataType.Float32)
             {
                 return _source.Slice(start * sizeof(float), length * sizeof(float));

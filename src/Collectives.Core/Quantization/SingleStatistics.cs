@@ -6,87 +6,11 @@ namespace Collectives.Quantization;
 
 /// <summary>
 /// Statistics of float32 values (given as unaligned bytes), accumulated across windows of one piece. Min and max
-/// are order-independent (IEEE 754-2019 minimum/maximum, which order −0 below +0); sums follow the fixed lane
+/// are order-independent (IEEE 754-2019 minimum/maximum order, −0 below +0); sums follow the fixed lane
 /// order of <see cref="LaneSums"/> in float64. Windows must start at multiples of <see cref="LaneSums.Count"/>.
 /// </summary>
-internal static class SingleStatistics
+internal static partial class SingleStatistics
 {
-    /// <summary>Folds the finite minimum and maximum into the arguments; notes whether any value is NaN or ±∞.</summary>
-    public static void AccumulateRange(ReadOnlySpan<byte> values, ref float min, ref float max, ref bool hasNonFinite, KernelWidth width)
-    {
-        ref float x = ref Unsafe.As<byte, float>(ref MemoryMarshal.GetReference(values));
-        nint n = values.Length / sizeof(float);
-        nint i = 0;
-        if (width.Uses512() && n >= Vector512<float>.Count)
-        {
-            var lo = Vector512.Create(min);
-            var hi = Vector512.Create(max);
-            var allFinite = Vector512<float>.AllBitsSet;
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                var v = Vector512.LoadUnsafe(ref x, (nuint)i);
-                var finite = Vector512.IsFinite(v);
-                lo = Vector512.Min(lo, Vector512.ConditionalSelect(finite, v, Vector512.Create(float.PositiveInfinity)));
-                hi = Vector512.Max(hi, Vector512.ConditionalSelect(finite, v, Vector512.Create(float.NegativeInfinity)));
-                allFinite &= finite;
-            }
-
-            Fold(lo.GetLower(), hi.GetLower(), ref min, ref max);
-            Fold(lo.GetUpper(), hi.GetUpper(), ref min, ref max);
-            hasNonFinite |= !Vector512.EqualsAll(allFinite.AsUInt32(), Vector512<uint>.AllBitsSet);
-        }
-
-        if (width.Uses256() && n - i >= Vector256<float>.Count)
-        {
-            var lo = Vector256.Create(min);
-            var hi = Vector256.Create(max);
-            var allFinite = Vector256<float>.AllBitsSet;
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                var v = Vector256.LoadUnsafe(ref x, (nuint)i);
-                var finite = Vector256.IsFinite(v);
-                lo = Vector256.Min(lo, Vector256.ConditionalSelect(finite, v, Vector256.Create(float.PositiveInfinity)));
-                hi = Vector256.Max(hi, Vector256.ConditionalSelect(finite, v, Vector256.Create(float.NegativeInfinity)));
-                allFinite &= finite;
-            }
-
-            Fold(lo, hi, ref min, ref max);
-            hasNonFinite |= !Vector256.EqualsAll(allFinite.AsUInt32(), Vector256<uint>.AllBitsSet);
-        }
-
-        if (width.Uses128() && n - i >= Vector128<float>.Count)
-        {
-            var lo = Vector128.Create(min);
-            var hi = Vector128.Create(max);
-            var allFinite = Vector128<float>.AllBitsSet;
-            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
-            {
-                var v = Vector128.LoadUnsafe(ref x, (nuint)i);
-                var finite = Vector128.IsFinite(v);
-                lo = Vector128.Min(lo, Vector128.ConditionalSelect(finite, v, Vector128.Create(float.PositiveInfinity)));
-                hi = Vector128.Max(hi, Vector128.ConditionalSelect(finite, v, Vector128.Create(float.NegativeInfinity)));
-                allFinite &= finite;
-            }
-
-            Fold(lo, hi, ref min, ref max);
-            hasNonFinite |= !Vector128.EqualsAll(allFinite.AsUInt32(), Vector128<uint>.AllBitsSet);
-        }
-
-        for (; i < n; i++)
-        {
-            float v = Unaligned.Read(ref x, i);
-            if (float.IsFinite(v))
-            {
-                min = MathF.Min(min, v);
-                max = MathF.Max(max, v);
-            }
-            else
-            {
-                hasNonFinite = true;
-            }
-        }
-    }
-
     /// <summary>Adds the finite values (widened to float64) into the lanes; NaN and ±∞ add zero.</summary>
     public static void AccumulateSum(ReadOnlySpan<byte> values, ref LaneSums sums, KernelWidth width) =>
         Accumulate(values, 0d, squareDeviations: false, ref sums, width);
@@ -182,21 +106,6 @@ internal static class SingleStatistics
             double v = Unaligned.Read(ref x, i);
             ref double lane = ref Unsafe.Add(ref lanes, i % LaneSums.Count);
             lane += LaneTerm.Of(v, mean, squareDeviations);
-        }
-    }
-
-    private static void Fold(Vector256<float> lo, Vector256<float> hi, ref float min, ref float max)
-    {
-        Fold(lo.GetLower(), hi.GetLower(), ref min, ref max);
-        Fold(lo.GetUpper(), hi.GetUpper(), ref min, ref max);
-    }
-
-    private static void Fold(Vector128<float> lo, Vector128<float> hi, ref float min, ref float max)
-    {
-        for (int lane = 0; lane < Vector128<float>.Count; lane++)
-        {
-            min = MathF.Min(min, lo.GetElement(lane));
-            max = MathF.Max(max, hi.GetElement(lane));
         }
     }
 }
