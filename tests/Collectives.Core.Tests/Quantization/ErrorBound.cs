@@ -39,6 +39,12 @@ internal static class ErrorBound
 
         double halfSpan = topCode / 2.0 * step;
         double slack = 4 * u * topCode * step + 4 * u * maxMagnitude + topCode * eta;
+        if (finite.Length > 0)
+        {
+            Assert.That(center - halfSpan, Is.GreaterThanOrEqualTo(min - slack), "covered range starts inside the piece's range");
+            Assert.That(center + halfSpan, Is.LessThanOrEqualTo(max + slack), "covered range ends inside the piece's range");
+        }
+
         for (int i = 0; i < x.Length; i++)
         {
             double y = decoded[i];
