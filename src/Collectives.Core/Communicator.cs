@@ -42,6 +42,11 @@ public sealed partial class Communicator : IAsyncDisposable, IMasterListener
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (options.Transport.Secret is null && RunSecret.FromEnvironment() is { } secret)
+        {
+            options = options with { Transport = options.Transport with { Secret = secret } };
+        }
+
         _options = options;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<Communicator>();
         _router = new InboundRouter(options.Transport);

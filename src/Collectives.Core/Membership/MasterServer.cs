@@ -41,6 +41,11 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
     {
         _options = options ?? MasterOptions.Default;
         _options.Validate();
+        if (_options.Transport.Secret is null && RunSecret.FromEnvironment() is { } secret)
+        {
+            _options = _options with { Transport = _options.Transport with { Secret = secret } };
+        }
+
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<MasterServer>();
         _state = new MasterState(new MasterStateOptions
         {
@@ -69,7 +74,7 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
         _listener = new TransportListener(_options.Listen, _id, ProtocolVersion.Current, _options.Transport, this);
         _listener.Start();
         MasterLog.Listening(_logger, _listener.LocalEndPoint);
-        if (!IPAddress.IsLoopback(_options.Listen.Address))
+        if (_options.Transport.Secret is null && !IPAddress.IsLoopback(_options.Listen.Address))
         {
             MasterLog.NoSecretOnPublicAddress(_logger, _listener.LocalEndPoint);
         }

@@ -8,6 +8,19 @@ public sealed partial class FramedConnection
     private readonly byte[] _headerBuffer = new byte[FrameHeader.Size];
     private uint _payloadRemaining;
     private long _bytesReceived;
+    private ulong _highestSequence;
+
+    /// <summary>Highest sequence number of the data frames this connection carried (0: none).</summary>
+    public ulong HighestSequenceSeen => Volatile.Read(ref _highestSequence);
+
+    /// <summary>Records a data frame's sequence number (called on the receive loop only).</summary>
+    internal void NoteSequence(ulong sequence)
+    {
+        if (sequence > _highestSequence)
+        {
+            Volatile.Write(ref _highestSequence, sequence);
+        }
+    }
 
     /// <summary>Payload bytes of the current frame not yet read. Valid only inside <see cref="IFrameHandler.OnFrameAsync"/>.</summary>
     public int PayloadRemaining => (int)_payloadRemaining;

@@ -71,6 +71,8 @@ public enum HandshakeStatus : byte
     VersionMismatch = 1,
     /// <summary>The listener does not serve this purpose or this caller.</summary>
     Refused = 2,
+    /// <summary>The caller could not prove knowledge of the run secret.</summary>
+    AuthenticationFailed = 3,
 }
 
 /// <summary>The accepting side's reply to a <see cref="HandshakeHello"/>.</summary>
@@ -99,7 +101,7 @@ public readonly record struct HandshakeReply(int ProtocolVersion, HandshakeStatu
         }
 
         var status = (HandshakeStatus)source[6];
-        if (status > HandshakeStatus.Refused)
+        if (status > HandshakeStatus.AuthenticationFailed)
         {
             throw new ProtocolViolationException($"handshake reply has an unknown status {source[6]}");
         }

@@ -8,4 +8,9 @@ public interface IConnectionAcceptor
 
     /// <summary>Takes ownership of an accepted connection (not started yet).</summary>
     void OnConnected(FramedConnection connection);
+
+    /// <summary>A handshake was refused (wrong version, purpose or secret); for logging. The socket is closed after.</summary>
+    void OnRefused(HandshakeHello hello, HandshakeStatus status, System.Net.EndPoint? remote)
+    {
+    }
 }

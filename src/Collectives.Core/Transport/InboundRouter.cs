@@ -77,15 +77,15 @@ public sealed class InboundRouter : IFrameHandler, IDataReceiver
         }
     }
 
-    /// <summary>Fails every sink receiving from <paramref name="source"/>.</summary>
-    public void FailSource(Guid source, Exception reason)
+    /// <summary>Fails every sink receiving from <paramref name="source"/> whose sequence number is at most <paramref name="upToSequence"/>.</summary>
+    public void FailSource(Guid source, Exception reason, ulong upToSequence = ulong.MaxValue)
     {
         List<IInboundSink> failed = [];
         lock (_gate)
         {
-            foreach (Registration registration in _sinks.Values)
+            foreach ((ulong sequence, Registration registration) in _sinks)
             {
-                if (registration.Source == source)
+                if (registration.Source == source && sequence <= upToSequence)
                 {
                     failed.Add(registration.Sink);
                 }
@@ -158,6 +158,8 @@ public sealed class InboundRouter : IFrameHandler, IDataReceiver
             throw new ProtocolViolationException($"a {header.Kind} frame on a data connection");
         }
 
+        connection.NoteSequence(header.Sequence);
+
         IInboundSink? sink = Resolve(header, connection.RemoteId, out Task? announcement);
         while (sink is null && announcement is not null)
         {
@@ -196,16 +198,24 @@ public sealed class InboundRouter : IFrameHandler, IDataReceiver
             }
         }
 
-        // A pool is one unit: with one connection gone its stream has a hole, so the rest go too.
+        // A pool is one unit: with one connection gone its stream has a hole, so the rest go too. The runs that lose
+        // data are the ones that used this pool; a later run of the same neighbour uses a new pool (the sender redials)
+        // and must not be failed by a late close notice of the old one. Runs this pool never carried data for fail
+        // through the master's verdict (the sender's run fails) or the progress deadline.
+        ulong used = connection.HighestSequenceSeen;
         if (pool is not null)
         {
             foreach (FramedConnection other in pool)
             {
+                used = Math.Max(used, other.HighestSequenceSeen);
                 other.Break(reason);
             }
         }
 
-        FailSource(connection.RemoteId, reason);
+        if (used > 0)
+        {
+            FailSource(connection.RemoteId, reason, used);
+        }
     }
 
     private IInboundSink? Resolve(FrameHeader header, Guid source, out Task? announcement)

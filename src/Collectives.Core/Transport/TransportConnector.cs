@@ -23,29 +23,10 @@ public static class TransportConnector
         {
             SocketSetup.Configure(socket, options);
             await socket.ConnectAsync(remote, deadline.Token).ConfigureAwait(false);
-            byte[] frame = new byte[FrameHeader.Size + HandshakeHello.Size];
-            new FrameHeader(FrameKind.Handshake, 0, HandshakeHello.Size, 0, 0, 0).Write(frame);
-            hello.Write(frame.AsSpan(FrameHeader.Size));
-            await socket.SendAsync(frame, SocketFlags.None, deadline.Token).ConfigureAwait(false);
-
             receiver = new BufferedReceiver(new SocketByteSource(socket), options.ReceiveBufferSize);
-            byte[] replyFrame = new byte[FrameHeader.Size + HandshakeReply.Size];
-            await receiver.ReadExactlyAsync(replyFrame.AsMemory(0, FrameHeader.Size), deadline.Token).ConfigureAwait(false);
-            FrameHeader header = FrameHeader.Read(replyFrame, HandshakeReply.Size);
-            if (header.Kind != FrameKind.Handshake || header.PayloadLength != HandshakeReply.Size)
-            {
-                throw new ProtocolViolationException("the other side did not answer with a handshake");
-            }
-
-            await receiver.ReadExactlyAsync(replyFrame.AsMemory(FrameHeader.Size), deadline.Token).ConfigureAwait(false);
-            HandshakeReply reply = HandshakeReply.Read(replyFrame.AsSpan(FrameHeader.Size));
-            if (reply.Status != HandshakeStatus.Accepted)
-            {
-                throw new ConnectionLostException(failureCode,
-                    $"{remote} refused the {hello.Purpose} connection: {reply.Status} (our protocol {hello.ProtocolVersion}, theirs {reply.ProtocolVersion})");
-            }
-
-            return new FramedConnection(socket, receiver, options, hello, reply.ResponderId, isInitiator: true);
+            Guid responder = await HandshakeExchange.RunClientAsync(socket, receiver, hello, options.Secret, failureCode, remote.ToString(), deadline.Token)
+                .ConfigureAwait(false);
+            return new FramedConnection(socket, receiver, options, hello, responder, isInitiator: true);
         }
         catch (Exception e)
         {

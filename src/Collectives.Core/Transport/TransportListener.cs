@@ -94,27 +94,12 @@ public sealed class TransportListener : IAsyncDisposable
         try
         {
             SocketSetup.Configure(socket, _options);
-            byte[] frame = new byte[FrameHeader.Size + HandshakeHello.Size];
-            await receiver.ReadExactlyAsync(frame.AsMemory(0, FrameHeader.Size), deadline.Token).ConfigureAwait(false);
-            FrameHeader header = FrameHeader.Read(frame, HandshakeHello.Size);
-            if (header.Kind != FrameKind.Handshake || header.PayloadLength != HandshakeHello.Size)
-            {
-                throw new ProtocolViolationException("the first frame was not a handshake");
-            }
-
-            await receiver.ReadExactlyAsync(frame.AsMemory(FrameHeader.Size), deadline.Token).ConfigureAwait(false);
-            HandshakeHello hello = HandshakeHello.Read(frame.AsSpan(FrameHeader.Size));
-            HandshakeStatus status = hello.ProtocolVersion != _protocolVersion
-                ? HandshakeStatus.VersionMismatch
-                : _acceptor.Check(hello);
-
-            byte[] reply = new byte[FrameHeader.Size + HandshakeReply.Size];
-            new FrameHeader(FrameKind.Handshake, 0, HandshakeReply.Size, 0, 0, 0).Write(reply);
-            new HandshakeReply(_protocolVersion, status, _localId).Write(reply.AsSpan(FrameHeader.Size));
-            await socket.SendAsync(reply, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            (HandshakeHello hello, HandshakeStatus status) = await HandshakeExchange.RunServerAsync(
+                socket, receiver, _localId, _protocolVersion, _options.Secret, _acceptor.Check, deadline.Token).ConfigureAwait(false);
             if (status != HandshakeStatus.Accepted)
             {
                 Interlocked.Increment(ref _rejectedHandshakes);
+                _acceptor.OnRefused(hello, status, socket.RemoteEndPoint);
                 return;
             }
 

@@ -40,6 +40,12 @@ public sealed record TransportOptions
     /// <summary>Size of each connection's receive buffer and scratch space for payloads that are not received in place.</summary>
     public int ReceiveBufferSize { get; init; } = 64 << 10;
 
+    /// <summary>
+    /// The run secret every connection must prove knowledge of (both ways). Null: no authentication — then anyone who
+    /// can reach a port can join, so only use it on trusted networks.
+    /// </summary>
+    public RunSecret? Secret { get; init; }
+
     /// <summary>Validates the settings.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of its range.</exception>
     public void Validate()
