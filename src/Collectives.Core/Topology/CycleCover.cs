@@ -4,77 +4,11 @@ namespace Collectives.Topology;
 /// Cycle covers: every peer sends to exactly one peer and receives from exactly one, possibly as several disjoint cycles.
 /// A ring is a cycle cover with one cycle, so the best bottleneck of any cover (the bottleneck assignment) bounds the
 /// ring's from above, and for unstructured matrices it is usually attained. Patching the cycles of a cover together
-/// (Karp's patching) is also a strong way to build rings whose links are nearly all fast.
+/// (Karp's patching) is also a strong way to build rings whose links are nearly all fast, including rings that visit a
+/// cluster of peers several times, which local search finds hard to reach.
 /// </summary>
 internal static class CycleCover
 {
-    /// <summary>Above this size the bound's sort of n² weights and repeated matchings cost more than they save.</summary>
-    public const int MaxBoundCount = 256;
-
-    /// <summary>
-    /// The largest weight t such that a cycle cover uses only links ≥ t, searched between <paramref name="feasible"/>
-    /// (the bottleneck of a known ring) and <paramref name="upperBound"/>. Returns <paramref name="upperBound"/> when the
-    /// deadline passes first or the group is too large, which leaves the caller's bound unchanged.
-    /// </summary>
-    public static double BottleneckBound(double[] weights, int n, double feasible, double upperBound, long deadline, CancellationToken cancellationToken)
-    {
-        if (n > MaxBoundCount || n < 2)
-        {
-            return upperBound;
-        }
-
-        var candidates = new List<double>();
-        for (int i = 0; i < n; i++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                double w = weights[(i * n) + j];
-                if (i != j && w > feasible && w <= upperBound)
-                {
-                    candidates.Add(w);
-                }
-            }
-        }
-
-        candidates.Sort();
-        var successor = new int[n];
-        var scratch = new MatchingScratch(n);
-        double best = feasible;
-        int low = 0;
-        int high = candidates.Count - 1;
-        while (low <= high)
-        {
-            // Skip runs of equal weights so the search tests each distinct value once.
-            cancellationToken.ThrowIfCancellationRequested();
-            int mid = (low + high) / 2;
-            bool covered = TryCover(weights, n, candidates[mid], random: null, successor, scratch, deadline);
-            if (Deadline.HasPassed(deadline))
-            {
-                return upperBound;
-            }
-
-            if (covered)
-            {
-                best = candidates[mid];
-                low = mid + 1;
-                while (low <= high && candidates[low] == best)
-                {
-                    low++;
-                }
-            }
-            else
-            {
-                high = mid - 1;
-                while (high >= low && candidates[high] == candidates[mid])
-                {
-                    high--;
-                }
-            }
-        }
-
-        return best;
-    }
-
     /// <summary>
     /// A cycle cover using only links ≥ <paramref name="threshold"/> (bipartite matching of senders to receivers by
     /// augmenting paths), written as <paramref name="successor"/>[peer]. A <paramref name="random"/> source varies the

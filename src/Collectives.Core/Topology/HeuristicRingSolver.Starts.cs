@@ -10,6 +10,69 @@ internal sealed partial class HeuristicRingSolver
     // Among the fastest unvisited peers, randomised greedy picks one of this many at random.
     private const int GreedyChoices = 3;
 
+    // Above this size the bound search's sort of n² weights and repeated matchings cost more than they save.
+    private const int MaxCoverSearchCount = 256;
+
+    /// <summary>
+    /// Binary search for the largest weight t such that a cycle cover uses only links ≥ t: an upper bound on the bottleneck
+    /// of any ring, often attained. Every cover met on the way is patched into a ring and offered, which gives good rings
+    /// for clustered peers, whose best rings are far below that bound. Skipped for large groups or when time runs out
+    /// (the bound then stays the simpler one of <see cref="RingWeights.UpperBounds"/>).
+    /// </summary>
+    private void SearchCoverBound()
+    {
+        if (_n > MaxCoverSearchCount)
+        {
+            return;
+        }
+
+        var candidates = new List<double>();
+        foreach (double w in _weights)
+        {
+            if (w > _bestBottleneck && w <= _upperBounds.Bottleneck)
+            {
+                candidates.Add(w);
+            }
+        }
+
+        candidates.Sort();
+        var successor = new int[_n];
+        double bound = _bestBottleneck;
+        int low = 0;
+        int high = candidates.Count - 1;
+        while (low <= high)
+        {
+            int mid = (low + high) / 2;
+            bool covered = CycleCover.TryCover(_weights, _n, candidates[mid], _random, successor, _matching, _deadline);
+            if (IsStopping())
+            {
+                return;
+            }
+
+            // Runs of equal weights are skipped so that each distinct value is tested once.
+            if (covered)
+            {
+                Offer(CycleCover.Patch(_weights, _n, successor));
+                bound = candidates[mid];
+                low = mid + 1;
+                while (low <= high && candidates[low] == bound)
+                {
+                    low++;
+                }
+            }
+            else
+            {
+                high = mid - 1;
+                while (high >= low && candidates[high] == candidates[mid])
+                {
+                    high--;
+                }
+            }
+        }
+
+        _upperBounds.Bottleneck = bound;
+    }
+
     /// <summary>Odd epochs start from a random cycle cover at the next target, patched; even ones from randomised greedy.</summary>
     private int[] StartingRing(int epoch)
     {

@@ -7,7 +7,7 @@ namespace Collectives.Topology;
 /// <para>Bottleneck objectives are flat (most moves leave the minimum unchanged), so the search never optimises the
 /// minimum directly. It asks yes/no questions instead: "is there a ring with no link slower than t?", minimising the
 /// number of links slower than t (<see cref="RingLocalSearch"/>). It first tries t = the bottleneck bound of the best
-/// cycle cover (<see cref="CycleCover.BottleneckBound"/>), starting from that cover patched into a ring: on unstructured
+/// cycle cover (<see cref="SearchCoverBound"/>), starting from that cover patched into a ring: on unstructured
 /// matrices the bound is usually attained, and reaching it proves the bottleneck optimal. Then it raises t one weight at a
 /// time above the best bottleneck found; when the answer stays no for a while, t drops to the best bottleneck and the
 /// search raises the total instead.</para>
@@ -71,7 +71,7 @@ internal sealed partial class HeuristicRingSolver
 
         if (!IsStopping())
         {
-            _upperBounds.Bottleneck = CycleCover.BottleneckBound(_weights, _n, _bestBottleneck, _upperBounds.Bottleneck, _deadline, _cancellationToken);
+            SearchCoverBound();
         }
 
         for (int epoch = 0; !IsStopping() && !IsProvenOptimal(); epoch++)

@@ -7,7 +7,7 @@ namespace Collectives.Tests.Topology;
 
 public class RingSolverExactTests
 {
-    private static readonly Config Runs = Config.QuickThrowOnFailure.WithMaxTest(150);
+    private static readonly Config Runs = Config.QuickThrowOnFailure.WithMaxTest(100);
 
     [Test]
     public void ExactMatchesBruteForce() =>

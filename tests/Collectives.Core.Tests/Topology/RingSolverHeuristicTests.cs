@@ -8,8 +8,9 @@ namespace Collectives.Tests.Topology;
 
 public class RingSolverHeuristicTests
 {
-    // A solver that ignored its budget would overrun by seconds; this slack only absorbs a loaded CI machine.
-    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(250);
+    // A solver that ignored its budget would run until its kick limit (forever, by default); this slack only absorbs
+    // the scheduling delays of a loaded 2-core CI machine.
+    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(500);
 
     // Generous, so the kick limit (not the clock) ends these runs and they stay deterministic.
     private static readonly TimeSpan Ample = TimeSpan.FromSeconds(30);
@@ -59,46 +60,45 @@ public class RingSolverHeuristicTests
         Assert.That(second.Order, Is.EqualTo(first.Order));
     }
 
-    private static IEnumerable<TestCaseData> Scenarios()
+    private static BandwidthMatrix Build(string kind, int n, int seed) => kind switch
     {
-        var kinds = new (string Name, Func<int, Random, BandwidthMatrix> Build)[]
-        {
-            ("uniform", TopologyScenarios.Uniform),
-            ("few slow links", TopologyScenarios.FewSlowLinks),
-            ("datacenters", TopologyScenarios.Datacenters),
-        };
+        "uniform" => TopologyScenarios.Uniform(n, new Random(seed)),
+        "few slow links" => TopologyScenarios.FewSlowLinks(n, new Random(seed)),
+        _ => TopologyScenarios.Datacenters(n, new Random(seed)),
+    };
+
+    private static IEnumerable<TestCaseData> Scenarios(int[] sizes)
+    {
         int seed = 100;
-        foreach (var (name, build) in kinds)
+        foreach (string kind in new[] { "uniform", "few slow links", "datacenters" })
         {
-            foreach (int n in new[] { 10, 17, 40, 64 })
+            foreach (int n in sizes)
             {
                 int caseSeed = seed++;
-                yield return new TestCaseData(name, n, caseSeed).SetArgDisplayNames(name, $"n={n}", $"seed={caseSeed}");
+                yield return new TestCaseData(kind, n, caseSeed).SetArgDisplayNames(kind, $"n={n}", $"seed={caseSeed}");
             }
         }
     }
 
-    [TestCaseSource(nameof(Scenarios))]
-    public void ReachesNearTheBestKnownBottleneckWithinItsBudget(string kind, int n, int seed)
-    {
-        var matrix = kind switch
-        {
-            "uniform" => TopologyScenarios.Uniform(n, new Random(seed)),
-            "few slow links" => TopologyScenarios.FewSlowLinks(n, new Random(seed)),
-            _ => TopologyScenarios.Datacenters(n, new Random(seed)),
-        };
-        var budget = TimeSpan.FromMilliseconds(150);
-        var clock = Stopwatch.StartNew();
-        var solution = RingSolver.SolveHeuristic(matrix, budget, seed);
-        var elapsed = clock.Elapsed;
+    private static IEnumerable<TestCaseData> QualityScenarios() => Scenarios([10, 17, 40, 64]);
 
+    private static IEnumerable<TestCaseData> BudgetScenarios() => Scenarios([64]);
+
+    /// <summary>
+    /// Quality for a fixed amount of work (30 kicks, a fraction of what 200 ms allow on one core), so the verdict does not
+    /// depend on how loaded the machine is.
+    /// </summary>
+    [TestCaseSource(nameof(QualityScenarios))]
+    public void ReachesNearTheBestKnownBottleneck(string kind, int n, int seed)
+    {
+        var matrix = Build(kind, n, seed);
+        var solution = RingSolver.SolveHeuristic(matrix, Ample, seed, default, maxKicks: 30, CancellationToken.None);
         RingSolverExactTests.AssertDescribes(matrix, solution);
-        Assert.That(elapsed, Is.LessThan(budget + Slack), "The heuristic returns within its budget.");
         double reference = BestKnownBottleneck(matrix);
         Assert.That(solution.Bottleneck, Is.GreaterThanOrEqualTo(0.9 * reference), $"Reference bottleneck {reference:E4}.");
     }
 
-    /// <summary>The exact optimum where it is affordable, else the best of several longer runs with other seeds.</summary>
+    /// <summary>The exact optimum where it is affordable, else the best of three runs with other seeds and over three times the work.</summary>
     private static double BestKnownBottleneck(BandwidthMatrix matrix)
     {
         if (matrix.Count <= RingSolver.MaxExactCount)
@@ -109,16 +109,28 @@ public class RingSolverHeuristicTests
         double best = 0;
         for (int seed = 1000; seed < 1003; seed++)
         {
-            best = Math.Max(best, RingSolver.SolveHeuristic(matrix, TimeSpan.FromMilliseconds(250), seed).Bottleneck);
+            best = Math.Max(best, RingSolver.SolveHeuristic(matrix, Ample, seed, default, maxKicks: 100, CancellationToken.None).Bottleneck);
         }
 
         return best;
     }
 
+    [TestCaseSource(nameof(BudgetScenarios))]
+    public void ReturnsWithinItsBudget(string kind, int n, int seed)
+    {
+        var matrix = Build(kind, n, seed);
+        var budget = TimeSpan.FromMilliseconds(100);
+        var clock = Stopwatch.StartNew();
+        var solution = RingSolver.SolveHeuristic(matrix, budget, seed);
+        var elapsed = clock.Elapsed;
+        RingSolverExactTests.AssertDescribes(matrix, solution);
+        Assert.That(elapsed, Is.LessThan(budget + Slack));
+    }
+
     [TestCase(64, 0)]
     [TestCase(64, 5)]
     [TestCase(RingSolver.MaxExactCount, 2)]
-    [TestCase(BandwidthMatrix.MaxCount, 20)]
+    [TestCase(BandwidthMatrix.MaxCount, 50)]
     public void ReturnsWithinTinyBudgets(int n, int budgetMilliseconds)
     {
         var matrix = TopologyScenarios.Datacenters(n, new Random(n));
