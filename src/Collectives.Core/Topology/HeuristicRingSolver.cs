@@ -28,8 +28,8 @@ internal sealed partial class HeuristicRingSolver
     private readonly long _deadline;
     private readonly long _maxKicks;
     private readonly CancellationToken _cancellationToken;
-    private RingLocalSearch? _lazySearch;
     private readonly MatchingScratch _matching;
+    private RingLocalSearch? _lazySearch;
     private (double Bottleneck, double Total) _upperBounds;
     private int[] _best = [];
     private double _bestBottleneck = double.NegativeInfinity;
