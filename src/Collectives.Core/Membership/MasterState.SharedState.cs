@@ -31,8 +31,8 @@ internal sealed partial class MasterState
             { Voted: true } => "asked for a shared-state sync while its topology vote is pending",
             _ => null,
         };
-        SharedStateSubmission<PeerId>? submission = null;
-        if (refusal is not null || (submission = ToSubmission(peer.Id, sync, out refusal)) is null)
+        SharedStateSubmission<PeerId>? submission = refusal is null ? ToSubmission(peer.Id, sync, out refusal) : null;
+        if (submission is null)
         {
             Kick(peer, ErrorCode.ProtocolViolation, refusal!);
             return;
