@@ -17,9 +17,9 @@ internal sealed partial class MasterState
     }
 
     /// <summary>
-    /// Forgets the peer: its commenced ops fail for everyone else at once, uncommenced ones stop waiting for it, a
-    /// running establish phase restarts without it, and accepted peers are told their new world (in <see cref="Settle"/>).
-    /// Pending votes and the query are re-evaluated by <see cref="Settle"/> as well.
+    /// Forgets the peer: its commenced ops and its shared-state round fail for everyone else at once, uncommenced ops
+    /// and its group's sync collection stop waiting for it, a running establish phase restarts without it, and accepted peers are told their new world (in <see cref="Settle"/>).
+    /// Pending votes, the query and sync collections are re-evaluated by <see cref="Settle"/> as well.
     /// </summary>
     private void Remove(PeerRecord peer, string reason)
     {
@@ -31,6 +31,7 @@ internal sealed partial class MasterState
 
         _peers.Remove(peer.Id);
         ReleaseCollectives(peer, reason);
+        ReleaseSharedStateSync(peer, reason);
         _phase?.Remove(peer);
         if (peer.State == PeerLifecycle.Accepted && _rings.TryGetValue(peer.Group, out var ring))
         {
@@ -38,6 +39,7 @@ internal sealed partial class MasterState
             if (ring.Count == 0)
             {
                 _rings.Remove(peer.Group);
+                _groupRevisions.Remove(peer.Group);
             }
 
             _membershipChanged = true;

@@ -19,7 +19,8 @@ internal sealed partial class MasterState
                 p.Voted,
                 p.AskedPeersPending,
                 p.InFlight.Keys.Order().ToArray(),
-                p.LastHeard))
+                p.LastHeard,
+                p.IsSyncing))
             .ToArray();
         var rings = new ReadOnlyDictionary<uint, IReadOnlyList<PeerId>>(
             _rings.ToDictionary(entry => entry.Key, entry => (IReadOnlyList<PeerId>)entry.Value.ToArray()));
@@ -27,7 +28,22 @@ internal sealed partial class MasterState
             .Select(op => new CollectiveStatus(
                 op.Group, op.Tag, op.Seq, op.Descriptor, op.Rejected, op.Initiators.ToArray(), op.Participants.ToArray(), op.Reported.ToArray()))
             .ToArray();
-        return new MasterStatus(_epoch, _lastSeq, _phase?.Epoch, peers, rings, collectives);
+        return new MasterStatus(
+            _epoch, _lastSeq, _phase?.Epoch, peers, rings, collectives, _lastRound,
+            new ReadOnlyDictionary<uint, ulong>(new Dictionary<uint, ulong>(_groupRevisions)), SharedStateSyncsInFlight());
+    }
+
+    private SharedStateSyncStatus[] SharedStateSyncsInFlight()
+    {
+        var collecting = _rings
+            .Select(entry => (Group: entry.Key, Asked: entry.Value.Where(id => _peers[id].PendingSync is not null).Order().ToArray()))
+            .Where(group => group.Asked.Length > 0)
+            .Select(group => new SharedStateSyncStatus(
+                group.Group, 0, _groupRevisions.TryGetValue(group.Group, out ulong revision) ? revision : null, group.Asked, []));
+        var decided = _syncRounds.Values
+            .Select(round => new SharedStateSyncStatus(
+                round.Group, round.Number, round.Revision, round.Participants.ToArray(), round.Answered.Order().ToArray()));
+        return collecting.Concat(decided).OrderBy(sync => sync.Group).ThenBy(sync => sync.Round).ToArray();
     }
 
     /// <summary>World sizes as a member of <paramref name="group"/> sees them (counts of accepted peers).</summary>

@@ -20,6 +20,7 @@ internal sealed partial class MasterState
             { Voted: true } => "voted again while its vote is pending",
             { AskedPeersPending: true } => "voted while waiting in the peers-pending query",
             { InFlight.Count: > 0 } => "voted with collectives in flight",
+            { IsSyncing: true } => "voted while waiting in a shared-state sync",
             _ => null,
         };
         if (refusal is not null)
@@ -74,8 +75,10 @@ internal sealed partial class MasterState
     }
 
     /// <summary>
-    /// A voter never has collectives in flight, so a non-voter waiting for a voter (in an uncommenced collective of a
-    /// voter's group, or in the peers-pending query, which needs everyone) can never vote: the vote cannot pass.
+    /// A voter never has collectives or a sync in flight, so a non-voter waiting for a voter (in an uncommenced
+    /// collective or a collecting shared-state sync of a voter's group, or in the peers-pending query, which needs
+    /// everyone) can never vote: the vote cannot pass. A sync past its decision waits only for its participants,
+    /// none of whom can be voting, so it blocks nobody.
     /// </summary>
     private string? FindDeadlock(List<PeerRecord> voters)
     {
@@ -90,6 +93,11 @@ internal sealed partial class MasterState
             if (voterGroups.Contains(peer.Group) && peer.InFlight.Values.FirstOrDefault(op => !op.IsCommenced) is { } op)
             {
                 return $"peer {peer.Id} waits in collective tag {op.Tag} of group {op.Group}, which needs the voters";
+            }
+
+            if (voterGroups.Contains(peer.Group) && peer.PendingSync is not null)
+            {
+                return $"peer {peer.Id} waits in a shared-state sync of group {peer.Group}, which needs the voters";
             }
         }
 

@@ -5,16 +5,13 @@ namespace Collectives.Membership;
 
 /// <summary>
 /// The master's decisions as a pure state machine: registration, the accept-new-peers vote and the
-/// establish-connections phase, the peers-pending query, collectives (initiate, commence, verdict), kicks and failure
-/// handling. Events go in with the time passed in; commands come out of <see cref="DrainOutbox"/>. It never reads a
+/// establish-connections phase, the peers-pending query, collectives (initiate, commence, verdict), shared-state sync
+/// rounds, kicks and failure handling. Events go in with the time passed in; commands come out of <see cref="DrainOutbox"/>. It never reads a
 /// clock or touches a socket, and it is not thread-safe: the server feeds it from one loop.
 /// See docs/design/control-protocol.md for the rules.
 /// </summary>
 /// <remarks>
-/// Extension points for the phases that come later. Shared-state sync: a per-group round like the peers-pending
-/// query (every accepted member asks, then the master elects with the pure function in SharedState/ and answers each
-/// peer), to be added as <c>MasterState.SharedState.cs</c> with its own waiting flag on <see cref="PeerRecord"/>, and
-/// counted by the deadlock rule like the query. Topology optimisation: measured bandwidths feed a solver outside this
+/// Extension point for a phase that comes later. Topology optimisation: measured bandwidths feed a solver outside this
 /// class; its ring is queued here (<see cref="HasQueuedRingChange"/>) and adopted by the next vote's establish phase.
 /// </remarks>
 internal sealed partial class MasterState
@@ -86,6 +83,12 @@ internal sealed partial class MasterState
                 break;
             case CollectiveComplete complete:
                 OnComplete(peer, complete);
+                break;
+            case SyncSharedState sync:
+                OnSyncSharedState(peer, sync);
+                break;
+            case SharedStateTransferDone done:
+                OnTransferDone(peer, done);
                 break;
             case PeerHeartbeat:
                 break;
@@ -177,11 +180,15 @@ internal sealed partial class MasterState
 
     /// <summary>
     /// Carries out everything the last event made possible, in an order where no step can enable an earlier one:
-    /// removals are announced, the establish phase advances, orphaned pending peers are let in, collectives commence,
-    /// the query is answered, and votes complete, pass or fail.
+    /// shared-state rounds are decided, removals are announced, the establish phase advances, orphaned pending peers
+    /// are let in, collectives commence, the query is answered, and votes complete, pass or fail. Deciding a round
+    /// goes first because it can kick peers, whose removal the later steps must see; none of them can complete a
+    /// round's collection (that needs requests from every accepted member, and only removals change who that is while
+    /// members wait in a sync).
     /// </summary>
     private void Settle()
     {
+        SettleSharedStateSync();
         AnnounceMembershipChange();
         AdvanceEstablishPhase();
         AdmitOrphanedPeers();

@@ -1,4 +1,5 @@
 using Collectives.Protocol;
+using Collectives.SharedState;
 
 namespace Collectives.Membership;
 
@@ -37,6 +38,15 @@ internal sealed class PeerRecord
 
     /// <summary>Asked the peers-pending query and not yet answered.</summary>
     public bool AskedPeersPending { get; set; }
+
+    /// <summary>Its shared-state sync request while the round of its group collects requests; null otherwise.</summary>
+    public SharedStateSubmission<PeerId>? PendingSync { get; set; }
+
+    /// <summary>The round it takes part in after the decision, until it is told the outcome; null otherwise.</summary>
+    public SharedStateRound? SyncRound { get; set; }
+
+    /// <summary>Asked for a shared-state sync and not yet told its end (failed, or the round's outcome).</summary>
+    public bool IsSyncing => PendingSync is not null || SyncRound is not null;
 
     /// <summary>Ops this peer initiated that have no verdict for it yet, by tag (one op per tag at a time).</summary>
     public Dictionary<ulong, CollectiveRecord> InFlight { get; } = [];

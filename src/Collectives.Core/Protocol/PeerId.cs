@@ -9,7 +9,7 @@ namespace Collectives.Protocol;
 /// </summary>
 /// <param name="High">The upper 64 bits.</param>
 /// <param name="Low">The lower 64 bits.</param>
-public readonly record struct PeerId(ulong High, ulong Low)
+public readonly record struct PeerId(ulong High, ulong Low) : IComparable<PeerId>
 {
     /// <summary>Bytes of the wire form (big-endian <see cref="High"/> then <see cref="Low"/>).</summary>
     public const int ByteLength = 16;
@@ -44,6 +44,27 @@ public readonly record struct PeerId(ulong High, ulong Low)
         BinaryPrimitives.WriteUInt64BigEndian(destination, High);
         BinaryPrimitives.WriteUInt64BigEndian(destination[8..], Low);
     }
+
+    /// <summary>Orders by <see cref="High"/>, then <see cref="Low"/> (the order of the wire form's bytes).</summary>
+    /// <param name="other">The id to compare with.</param>
+    /// <returns>Negative, zero or positive as this id sorts before, with or after <paramref name="other"/>.</returns>
+    public int CompareTo(PeerId other)
+    {
+        int order = High.CompareTo(other.High);
+        return order != 0 ? order : Low.CompareTo(other.Low);
+    }
+
+    /// <summary>True when <paramref name="left"/> sorts before <paramref name="right"/>.</summary>
+    public static bool operator <(PeerId left, PeerId right) => left.CompareTo(right) < 0;
+
+    /// <summary>True when <paramref name="left"/> sorts after <paramref name="right"/>.</summary>
+    public static bool operator >(PeerId left, PeerId right) => left.CompareTo(right) > 0;
+
+    /// <summary>True unless <paramref name="left"/> sorts after <paramref name="right"/>.</summary>
+    public static bool operator <=(PeerId left, PeerId right) => left.CompareTo(right) <= 0;
+
+    /// <summary>True unless <paramref name="left"/> sorts before <paramref name="right"/>.</summary>
+    public static bool operator >=(PeerId left, PeerId right) => left.CompareTo(right) >= 0;
 
     /// <summary>The first 8 hex digits: enough to tell the peers of one run apart in a log line.</summary>
     public override string ToString() => ((uint)(High >> 32)).ToString("x8", CultureInfo.InvariantCulture);

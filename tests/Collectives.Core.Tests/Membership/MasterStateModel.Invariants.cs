@@ -20,7 +20,9 @@ internal sealed partial class MasterStateModel
             switch (command)
             {
                 case CloseCommand close:
-                    Ensure(allowedCloses.Contains(close.Connection), () => $"{peer} was closed ({close.ErrorCode}: {close.Reason})");
+                    bool jumperKicked = _jumpers.Contains(close.Connection) && close.ErrorCode == ErrorCode.ProtocolViolation;
+                    Ensure(allowedCloses.Contains(close.Connection) || jumperKicked, () => $"{peer} was closed ({close.ErrorCode}: {close.Reason})");
+                    Stats.JumpersKicked += jumperKicked && close.Reason.Contains("jumps ahead", StringComparison.Ordinal) ? 1 : 0;
                     Stats.Kicked += close.ErrorCode == ErrorCode.Success ? 0 : 1;
                     Stats.TimedOut += close.ErrorCode == ErrorCode.Timeout ? 1 : 0;
                     Forget(peer);
@@ -31,6 +33,8 @@ internal sealed partial class MasterStateModel
                     break;
             }
         }
+
+        VerifyNewRounds();
     }
 
     private void Record(SimulatedPeer peer, ServerMessage message)
@@ -67,6 +71,9 @@ internal sealed partial class MasterStateModel
                 Stats.Failed += !verdict.Success && verdict.Seq != 0 ? 1 : 0;
                 Stats.Mismatched += verdict.Seq == 0 ? 1 : 0;
                 break;
+            case SharedStateDecision or SharedStateSyncFailed or SharedStateSyncComplete:
+                RecordSharedState(peer, message);
+                break;
         }
     }
 
@@ -94,6 +101,7 @@ internal sealed partial class MasterStateModel
         Ensure(askers == 0 || askers < accepted.Count, () => $"everyone asked but the query was not answered");
 
         CheckRingsAndWorldSizes(status, accepted);
+        CheckSharedStateInvariants(status);
     }
 
     /// <summary>Every accepted peer was last told its group's current ring and the world sizes computed from the rings.</summary>

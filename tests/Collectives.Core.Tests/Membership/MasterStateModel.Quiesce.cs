@@ -8,8 +8,9 @@ internal sealed partial class MasterStateModel
 {
     /// <summary>
     /// Lets the run settle the way well-behaved peers would: stalled peers time out, everyone reads its inbox,
-    /// finishes commenced ops, joins the ops and queries others wait in, registers, and votes until nobody is pending.
-    /// Then nothing may be left waiting: every initiation got its verdict and no peer stays pending.
+    /// finishes commenced ops and shared-state transfers, joins the syncs, ops and queries others wait in, registers,
+    /// and votes until nobody is pending. Then nothing may be left waiting: every initiation got its verdict, every
+    /// sync ended, every peer that jumped ahead was kicked, and no peer stays pending.
     /// </summary>
     private void Quiesce()
     {
@@ -34,6 +35,7 @@ internal sealed partial class MasterStateModel
         Ensure(status.Peers.All(p => p.State == PeerLifecycle.Accepted), () => "peers stayed pending");
         Ensure(!status.Peers.Any(p => p.VotedForTopology || p.AskedPeersPending), () => "a vote or query never ended");
         Ensure(status.Collectives.All(c => c.Rejected), () => $"an op never ended");
+        CheckSyncsEnded(status);
         foreach (SimulatedPeer peer in Acting)
         {
             Ensure(peer.Ops.Count == 0, () => $"{peer} never got a verdict for tags {string.Join(",", peer.Ops.Keys)}");
@@ -64,6 +66,8 @@ internal sealed partial class MasterStateModel
             }
         }
 
+        progress |= FinishOpenTransfers();
+        progress |= JoinWaitingSyncs();
         progress |= JoinWaitingOps();
         progress |= JoinWaitingQuery();
         if (!progress && _master.GetStatus().Peers.Any(p => p.State is PeerLifecycle.Registered or PeerLifecycle.Joining))

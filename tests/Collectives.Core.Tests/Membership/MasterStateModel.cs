@@ -1,6 +1,7 @@
 using Collectives.Membership;
 using Collectives.Protocol;
 using Collectives.Protocol.Messages;
+using Collectives.SharedState;
 using NUnit.Framework;
 
 namespace Collectives.Tests.Membership;
@@ -37,6 +38,22 @@ internal sealed class ModelStats
     public int InitiationsIntoWaitingOps { get; set; }
 
     public int LargestGroup { get; set; }
+
+    public int SyncRequests { get; set; }
+
+    public int SyncRounds { get; set; }
+
+    public int SyncSucceeded { get; set; }
+
+    public int SyncRoundsFailed { get; set; }
+
+    public int SyncUnavailable { get; set; }
+
+    public int JumpersKicked { get; set; }
+
+    public int Fetchers { get; set; }
+
+    public int StripedTransfers { get; set; }
 }
 
 /// <summary>The actions of the model-based test.</summary>
@@ -63,6 +80,18 @@ public enum StepKind
 
     /// <summary>Every free-enough member of a group launches the same tag, as a training loop's all-reduce does.</summary>
     GroupInitiates,
+
+    /// <summary>One peer asks for a shared-state sync (after a training step, or at the same revision).</summary>
+    Sync,
+
+    /// <summary>Every member of a group that can asks for a sync, as a training loop does after each step.</summary>
+    GroupSyncs,
+
+    /// <summary>A peer asks with a revision jumping ahead of its group's: the master must kick it when the round is decided.</summary>
+    SyncAhead,
+
+    /// <summary>A peer with a decision reports its transfers done (or failed).</summary>
+    FinishTransfer,
 }
 
 /// <summary>
@@ -127,6 +156,7 @@ internal sealed partial class MasterStateModel
                 var peer = new SimulatedPeer(new ConnectionId(_nextConnection++), group, _now);
                 _peers.Add(peer);
                 _awaiting[peer.Connection] = [];
+                InitialContent(peer, step.Option % 3);
                 _master.Connected(peer.Connection, new PeerEndpoint(PeerAddress.FromBytes([10, 0, 0, (byte)peer.Connection.Value]), 1), _now);
                 Drain(allowedCloses: []);
                 break;
@@ -193,6 +223,18 @@ internal sealed partial class MasterStateModel
                     Initiate(members[i], (ulong)(step.Arg % 3), i == 1 && step.Option % 6 == 0 ? MasterHarness.Doubles : MasterHarness.Floats);
                 }
 
+                break;
+            case StepKind.Sync when Pick(step.Peer, CanSync) is { } p:
+                Sync(p, advance: step.Arg % 3 != 0, step.Option % 5 == 0 ? SharedStateStrategy.ReceiveOnly : SharedStateStrategy.EnforcePopular, diverge: step.Option % 7 == 0);
+                break;
+            case StepKind.GroupSyncs when Pick(step.Peer, CanSync) is { } first:
+                GroupSyncs(first, step.Arg, step.Option);
+                break;
+            case StepKind.SyncAhead when Pick(step.Peer, CanSync) is { } p:
+                SyncAhead(p, step.Arg);
+                break;
+            case StepKind.FinishTransfer when Pick(step.Peer, p => p.Decision is not null && !p.AnsweredTransfer) is { } p:
+                FinishTransfer(p, ok: step.Option % 6 != 0);
                 break;
         }
     }
@@ -266,7 +308,7 @@ internal sealed partial class MasterStateModel
     private void SendGarbage(SimulatedPeer peer, int option)
     {
         Say(peer);
-        switch (option % 4)
+        switch (option % 6)
         {
             case 0 when peer.State != SimulatedPeer.View.Connected:
                 _master.Received(peer.Connection, new Register(peer.Group, 1, null), _now);
@@ -276,6 +318,12 @@ internal sealed partial class MasterStateModel
                 break;
             case 2:
                 _master.Received(peer.Connection, new ConnectionsEstablished(ulong.MaxValue, []), _now);
+                break;
+            case 3:
+                _master.Received(peer.Connection, new SharedStateTransferDone(ulong.MaxValue, true, ErrorCode.Success, ""), _now);
+                break;
+            case 4:
+                _master.Received(peer.Connection, new SyncSharedState(1, 9, SharedStateModel.Entries(peer.Hashes)), _now);
                 break;
             default:
                 _master.ReceivedMalformed(peer.Connection, "garbage bytes", _now);
@@ -313,6 +361,7 @@ internal sealed partial class MasterStateModel
         peer.Inbox.Clear();
         _lastTold.Remove(peer.Connection);
         _awaiting.Remove(peer.Connection);
+        ForgetSharedState(peer);
     }
 
     /// <summary>Fails with the message and the recent steps; the message is built only on failure, which keeps runs fast.</summary>

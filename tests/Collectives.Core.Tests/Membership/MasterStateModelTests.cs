@@ -19,6 +19,10 @@ public class MasterStateModelTests
             (25, Gen.Constant(StepKind.EndOfStep)),
             (6, Gen.Constant(StepKind.EveryoneEndsStep)),
             (12, Gen.Constant(StepKind.GroupInitiates)),
+            (10, Gen.Constant(StepKind.Sync)),
+            (8, Gen.Constant(StepKind.GroupSyncs)),
+            (2, Gen.Constant(StepKind.SyncAhead)),
+            (20, Gen.Constant(StepKind.FinishTransfer)),
             (6, Gen.Constant(StepKind.AdvanceTime)),
             (1, Gen.Constant(StepKind.Leave)),
             (1, Gen.Constant(StepKind.Disconnect)),
@@ -59,11 +63,21 @@ public class MasterStateModelTests
             totals.Initiations += model.Stats.Initiations;
             totals.InitiationsIntoWaitingOps += model.Stats.InitiationsIntoWaitingOps;
             totals.LargestGroup += model.Stats.LargestGroup;
+            totals.SyncRequests += model.Stats.SyncRequests;
+            totals.SyncRounds += model.Stats.SyncRounds;
+            totals.SyncSucceeded += model.Stats.SyncSucceeded;
+            totals.SyncRoundsFailed += model.Stats.SyncRoundsFailed;
+            totals.SyncUnavailable += model.Stats.SyncUnavailable;
+            totals.JumpersKicked += model.Stats.JumpersKicked;
+            totals.Fetchers += model.Stats.Fetchers;
+            totals.StripedTransfers += model.Stats.StripedTransfers;
         }
 
         TestContext.Out.WriteLine($"runs with commence {runsWithCommence}/60; commenced {totals.Commenced}, succeeded {totals.Succeeded}, failed {totals.Failed}, " +
             $"mismatched {totals.Mismatched}, establish requests {totals.Established}, votes failed {totals.VotesFailed}, kicked {totals.Kicked}, timed out {totals.TimedOut}, max quiesce rounds {totals.QuiesceRounds}, " +
-            $"initiations {totals.Initiations} ({totals.InitiationsIntoWaitingOps} into waiting ops), mean largest group {totals.LargestGroup / 60.0:F1}");
+            $"initiations {totals.Initiations} ({totals.InitiationsIntoWaitingOps} into waiting ops), mean largest group {totals.LargestGroup / 60.0:F1}; " +
+            $"sync requests {totals.SyncRequests}, rounds {totals.SyncRounds} ({totals.SyncSucceeded} ok, {totals.SyncRoundsFailed} failed), unavailable {totals.SyncUnavailable}, " +
+            $"jumpers kicked {totals.JumpersKicked}, fetchers {totals.Fetchers}, striped transfers {totals.StripedTransfers}");
         Assert.Multiple(() =>
         {
             Assert.That(runsWithCommence, Is.GreaterThan(20));
@@ -74,6 +88,12 @@ public class MasterStateModelTests
             Assert.That(totals.VotesFailed, Is.GreaterThan(0));
             Assert.That(totals.Kicked, Is.GreaterThan(0));
             Assert.That(totals.TimedOut, Is.GreaterThan(0));
+            Assert.That(totals.SyncSucceeded, Is.GreaterThan(0));
+            Assert.That(totals.SyncRoundsFailed, Is.GreaterThan(0));
+            Assert.That(totals.SyncUnavailable, Is.GreaterThan(0));
+            Assert.That(totals.JumpersKicked, Is.GreaterThan(0));
+            Assert.That(totals.Fetchers, Is.GreaterThan(0));
+            Assert.That(totals.StripedTransfers, Is.GreaterThan(0));
         });
     }
 }

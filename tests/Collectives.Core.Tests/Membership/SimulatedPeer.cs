@@ -53,7 +53,24 @@ internal sealed class SimulatedPeer
 
     public bool CanAct => Alive && !Silent;
 
-    public bool IsFree => State == View.Accepted && !Voting && !Querying && Ops.Count == 0;
+    /// <summary>The shared-state revision it adopted at its last decision (0 before any).</summary>
+    public ulong Revision { get; set; }
+
+    /// <summary>Content hashes of <see cref="SharedStateModel.Schema"/>'s entries.</summary>
+    public ulong[] Hashes { get; } = new ulong[SharedStateModel.Schema.Length];
+
+    /// <summary>Asked for a sync and has heard neither a decision nor a failure yet.</summary>
+    public bool Syncing { get; set; }
+
+    /// <summary>The decision it is acting on until it hears the round's outcome; null otherwise.</summary>
+    public SharedStateDecision? Decision { get; set; }
+
+    /// <summary>Sent its transfer-done answer for <see cref="Decision"/>.</summary>
+    public bool AnsweredTransfer { get; set; }
+
+    public bool InSync => Syncing || Decision is not null;
+
+    public bool IsFree => State == View.Accepted && !Voting && !Querying && Ops.Count == 0 && !InSync;
 
     public override string ToString() => $"{Connection}/{(State >= View.Pending ? Id.ToString() : "-")}/g{Group}";
 
@@ -94,6 +111,19 @@ internal sealed class SimulatedPeer
                 return null;
             case CollectiveVerdict verdict:
                 Ops.Remove(verdict.Tag);
+                return null;
+            case SharedStateDecision decision:
+                // Adopts the revision at once; the content changes only when the transfers succeed (FinishTransfer).
+                Syncing = false;
+                Decision = decision;
+                AnsweredTransfer = false;
+                Revision = decision.Revision;
+                return null;
+            case SharedStateSyncFailed:
+                Syncing = false;
+                return null;
+            case SharedStateSyncComplete:
+                Decision = null;
                 return null;
             default:
                 return null;

@@ -148,7 +148,7 @@ public class ControlMessageCodecHostileInputTests
         yield return Case("TypeIsAString", w => w.Array(1).Str("Vote"));
         yield return Case("TypeZero", w => w.Array(1).Int(0));
         yield return Case("TypeNegative", w => w.Array(1).Int(-1));
-        yield return Case("TypeReservedForSharedState", w => w.Array(1).Int(16));
+        yield return Case("TypeReservedForSharedState", w => w.Array(1).Int(18));
         yield return Case("TypeReservedForTopology", w => w.Array(1).Int(32));
         yield return Case("TypeOverAByte", w => w.Array(1).Int(256 + (int)MessageType.Leave));
         yield return Case("TypeHuge", w => w.Array(1).UInt(ulong.MaxValue));
@@ -194,7 +194,7 @@ public class ControlMessageCodecHostileInputTests
         TestCaseData Case(string name, Action<MessagePackWriterBox> write) => new TestCaseData(Raw(write)).SetName("ServerPayload_" + name);
 
         yield return Case("ClientTypeSentToPeer", w => w.Array(1).Int((int)MessageType.Leave));
-        yield return Case("TypeReserved", w => w.Array(1).Int(80));
+        yield return Case("TypeReserved", w => w.Array(1).Int(83));
         yield return Case("TypeAfterKicked", w => w.Array(1).Int(Kicked + 1));
         yield return Case("WorldSizesThreeFields", w => w.Array(4).Int(TopologyUpdated).Int(1).Array(3).Int(1).Int(1).Int(1).Array(0));
         yield return Case("WorldSizesNegative", w => w.Array(4).Int(TopologyUpdated).Int(1).Array(4).Int(-1).Int(1).Int(1).Int(1).Array(0));
@@ -233,11 +233,13 @@ public class ControlMessageCodecHostileInputTests
 
     /// <summary>
     /// Every proper prefix of short messages; for long lists, every cut of the first 512 bytes (all headers and the
-    /// first elements) and then every 61st, since cuts inside later elements repeat the same cases.
+    /// first elements) and then every 61st, or some 200 spread over the rest of very long ones, since cuts inside later elements
+    /// repeat the same cases.
     /// </summary>
     private static IEnumerable<int> CutPoints(int length)
     {
-        for (int cut = 0; cut < length; cut += cut < 512 ? 1 : 61)
+        int stride = Math.Max(61, length / 200);
+        for (int cut = 0; cut < length; cut += cut < 512 ? 1 : stride)
         {
             yield return cut;
         }

@@ -65,6 +65,59 @@ internal static class ControlMessageGen
             .Select(points => string.Concat(points.Select(char.ConvertFromUtf32)))
             .Where(s => System.Text.Encoding.UTF8.GetByteCount(s) <= ProtocolLimits.Default.MaxReasonBytes)));
 
+    /// <summary>Non-empty names within the default limit, ASCII and multi-byte, sometimes long.</summary>
+    public static Gen<string> EntryName { get; } = Gen.Frequency(
+        (4, Gen.Elements("w", "layer.0.weight", "optimizer.m.layer.0.weight", "步数", "é", "🚀 state")),
+        (4, Gen.Choose(0, 100_000).Select(i => "t" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+        (2, Reason.Where(r => r.Length is > 0 and < 40)),
+        (1, Gen.Elements(new string('n', ProtocolLimits.Default.MaxEntryNameBytes), new string('é', ProtocolLimits.Default.MaxEntryNameBytes / 2))));
+
+    /// <summary>Shorter lists than <see cref="ListOf{T}"/>: each shared-state item is large, and the truncation tests read every prefix.</summary>
+    private static Gen<ImmutableArray<T>> ShortListOf<T>(Gen<T> item) =>
+        Gen.Frequency((8, Gen.Choose(0, 6)), (1, Gen.Choose(0, 40)))
+            .SelectMany(n => Gen.ArrayOf(item, n))
+            .Select(items => items.ToImmutableArray());
+
+    public static Gen<SharedStateEntryInfo> Entry { get; } =
+        from name in EntryName
+        from dataType in Gen.Elements(Enum.GetValues<DataType>())
+        from count in UInt64
+        from hash in UInt64
+        from allowInequality in Gen.Elements(true, false)
+        select new SharedStateEntryInfo(name, dataType, count % ((ulong)long.MaxValue / (ulong)DataTypes.SizeOf(dataType) + 1), hash, allowInequality);
+
+    /// <summary>Entries with distinct names, in generated (not sorted) order.</summary>
+    public static Gen<ImmutableArray<SharedStateEntryInfo>> Entries { get; } =
+        ShortListOf(Entry).Select(entries => entries.DistinctBy(e => e.Name, StringComparer.Ordinal).ToImmutableArray());
+
+    /// <summary>A transfer of <c>byteLength</c> bytes cut into slices that tile it, from random donors.</summary>
+    public static Gen<SharedStateTransferInfo> Transfer(string name) =>
+        from byteLength in Gen.Frequency((1, Gen.Constant(0UL)), (6, UInt64.Select(v => v % ((ulong)long.MaxValue + 1))))
+        from cuts in Gen.Choose(0, 5).SelectMany(n => Gen.ArrayOf(UInt64, n))
+        from donors in Gen.ArrayOf(PeerId, 6)
+        select new SharedStateTransferInfo(name, byteLength is 0 ? 0 : byteLength ^ 0x5a5a, byteLength, Tile(byteLength, cuts, donors));
+
+    /// <summary>Transfers with distinct names in ascending ordinal order, as the reader requires.</summary>
+    public static Gen<ImmutableArray<SharedStateTransferInfo>> Transfers { get; } =
+        ShortListOf(EntryName)
+            .Select(names => names.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray())
+            .SelectMany(names => names.Length == 0
+                ? Gen.Constant(ImmutableArray<SharedStateTransferInfo>.Empty)
+                : Gen.CollectToArray(names.Select(Transfer)).Select(t => t.ToImmutableArray()));
+
+    private static ImmutableArray<SharedStateSliceInfo> Tile(ulong byteLength, ulong[] cuts, PeerId[] donors)
+    {
+        if (byteLength == 0)
+        {
+            return [];
+        }
+
+        ulong[] bounds = cuts.Select(c => c % byteLength).Where(c => c > 0).Append(0UL).Append(byteLength).Distinct().Order().ToArray();
+        return Enumerable.Range(0, bounds.Length - 1)
+            .Select(i => new SharedStateSliceInfo(donors[i % donors.Length], bounds[i], bounds[i + 1] - bounds[i]))
+            .ToImmutableArray();
+    }
+
     public static Gen<ImmutableArray<T>> ListOf<T>(Gen<T> item) =>
         Gen.Frequency(
             (8, Gen.Choose(0, 12)),
@@ -91,7 +144,15 @@ internal static class ControlMessageGen
          from reason in Reason
          select (ClientMessage)new CollectiveComplete(tag, seq, outcome.Success, outcome.Code, reason)),
         Gen.Constant<ClientMessage>(new PeerHeartbeat()),
-        Gen.Constant<ClientMessage>(new Leave()));
+        Gen.Constant<ClientMessage>(new Leave()),
+        (from revision in UInt64
+         from strategy in Gen.Elements<byte>(0, 1, 2)
+         from entries in Entries
+         select (ClientMessage)new SyncSharedState(revision, strategy, entries)),
+        (from round in UInt64
+         from outcome in Outcome
+         from reason in Reason
+         select (ClientMessage)new SharedStateTransferDone(round, outcome.Success, outcome.Code, reason)));
 
     public static Gen<ServerMessage> Server { get; } = Gen.OneOf(
         Gen.Zip(PeerId, Gen.Elements(true, false)).Select(t => (ServerMessage)new Registered(t.Item1, t.Item2)),
@@ -113,5 +174,18 @@ internal static class ControlMessageGen
          from reason in Reason
          select (ServerMessage)new CollectiveVerdict(tag, seq, outcome.Success, outcome.Code, reason)),
         Gen.Constant<ServerMessage>(new MasterHeartbeat()),
-        Gen.Zip(AnyCode, Reason).Select(t => (ServerMessage)new Kicked(t.Item1, t.Item2)));
+        Gen.Zip(AnyCode, Reason).Select(t => (ServerMessage)new Kicked(t.Item1, t.Item2)),
+        (from round in UInt64
+         from revision in UInt64
+         from isDonor in Gen.Elements(true, false)
+         from transfers in Transfers
+         select (ServerMessage)new SharedStateDecision(round, revision, isDonor, transfers)),
+        (from round in UInt64
+         from code in FailureCode
+         from reason in Reason
+         select (ServerMessage)new SharedStateSyncFailed(round, code, reason)),
+        (from round in UInt64
+         from outcome in Outcome
+         from reason in Reason
+         select (ServerMessage)new SharedStateSyncComplete(round, outcome.Success, outcome.Code, reason)));
 }

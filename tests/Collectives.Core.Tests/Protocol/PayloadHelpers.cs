@@ -144,3 +144,15 @@ internal sealed class MessagePackWriterBox
         return this;
     }
 }
+
+/// <summary>Shapes of the shared-state messages, for hand-built payloads.</summary>
+internal static class SharedStatePayloads
+{
+    /// <summary>[name, dataType, count, hash, allowContentInequality].</summary>
+    public static MessagePackWriterBox Entry(this MessagePackWriterBox w, string name, long dataType = (int)DataType.Float32, ulong count = 1, ulong hash = 2) =>
+        w.Array(5).Str(name).Int(dataType).UInt(count).UInt(hash).Bool(false);
+
+    /// <summary>[donor, offset, length].</summary>
+    public static MessagePackWriterBox Slice(this MessagePackWriterBox w, ulong offset, ulong length) =>
+        w.Array(3).PeerId().UInt(offset).UInt(length);
+}

@@ -51,6 +51,21 @@ internal static partial class ControlMessageCodec
                 writer.Write((int)m.ErrorCode);
                 writer.WriteReason(m.Reason, limits);
                 break;
+            case SyncSharedState m:
+                writer.WriteArrayHeader(4);
+                writer.WriteType(m.Type);
+                writer.Write(m.Revision);
+                writer.WriteStrategy(m.Strategy);
+                writer.WriteSharedStateEntries(m.Entries, limits);
+                break;
+            case SharedStateTransferDone m:
+                writer.WriteArrayHeader(5);
+                writer.WriteType(m.Type);
+                writer.Write(m.Round);
+                writer.Write(m.Success);
+                writer.Write((int)m.ErrorCode);
+                writer.WriteReason(m.Reason, limits);
+                break;
             case VoteUpdateTopology or QueryPeersPending or PeerHeartbeat or Leave:
                 writer.WriteArrayHeader(1);
                 writer.WriteType(message.Type);
@@ -83,6 +98,19 @@ internal static partial class ControlMessageCodec
                 ErrorCode code = reader.ReadErrorCode("errorCode");
                 CheckOutcome(ref reader, success, code);
                 return new CollectiveComplete(tag, seq, success, code, reader.ReadReason("reason"));
+            case MessageType.SyncSharedState:
+                ExpectFields(ref reader, fields, 3);
+                return new SyncSharedState(reader.ReadUInt64("revision"), reader.ReadStrategy("strategy"), reader.ReadSharedStateEntries("entries"));
+            case MessageType.SharedStateTransferDone:
+            {
+                ExpectFields(ref reader, fields, 4);
+                ulong round = reader.ReadUInt64("round");
+                bool ok = reader.ReadBoolean("success");
+                ErrorCode errorCode = reader.ReadErrorCode("errorCode");
+                CheckOutcome(ref reader, ok, errorCode);
+                return new SharedStateTransferDone(round, ok, errorCode, reader.ReadReason("reason"));
+            }
+
             case MessageType.VoteUpdateTopology:
                 ExpectFields(ref reader, fields, 0);
                 return new VoteUpdateTopology();

@@ -73,6 +73,29 @@ internal static partial class ControlMessageCodec
                 writer.Write((int)m.ErrorCode);
                 writer.WriteReason(m.Reason, limits);
                 break;
+            case SharedStateDecision m:
+                writer.WriteArrayHeader(5);
+                writer.WriteType(m.Type);
+                writer.Write(m.Round);
+                writer.Write(m.Revision);
+                writer.Write(m.IsDonor);
+                writer.WriteTransfers(m.Transfers, limits);
+                break;
+            case SharedStateSyncFailed m:
+                writer.WriteArrayHeader(4);
+                writer.WriteType(m.Type);
+                writer.Write(m.Round);
+                writer.Write((int)m.ErrorCode);
+                writer.WriteReason(m.Reason, limits);
+                break;
+            case SharedStateSyncComplete m:
+                writer.WriteArrayHeader(5);
+                writer.WriteType(m.Type);
+                writer.Write(m.Round);
+                writer.Write(m.Success);
+                writer.Write((int)m.ErrorCode);
+                writer.WriteReason(m.Reason, limits);
+                break;
             case MasterHeartbeat:
                 writer.WriteArrayHeader(1);
                 writer.WriteType(message.Type);
@@ -120,6 +143,33 @@ internal static partial class ControlMessageCodec
             case MessageType.Kicked:
                 ExpectFields(ref reader, fields, 2);
                 return new Kicked(reader.ReadErrorCode("errorCode"), reader.ReadReason("reason"));
+            case MessageType.SharedStateDecision:
+                ExpectFields(ref reader, fields, 4);
+                return new SharedStateDecision(
+                    reader.ReadUInt64("round"), reader.ReadUInt64("revision"), reader.ReadBoolean("isDonor"), reader.ReadTransfers("transfers"));
+            case MessageType.SharedStateSyncFailed:
+            {
+                ExpectFields(ref reader, fields, 3);
+                ulong round = reader.ReadUInt64("round");
+                ErrorCode failure = reader.ReadErrorCode("errorCode");
+                if (failure == ErrorCode.Success)
+                {
+                    throw reader.Violation("a failed sync cannot carry error code Success");
+                }
+
+                return new SharedStateSyncFailed(round, failure, reader.ReadReason("reason"));
+            }
+
+            case MessageType.SharedStateSyncComplete:
+            {
+                ExpectFields(ref reader, fields, 4);
+                ulong round = reader.ReadUInt64("round");
+                bool ok = reader.ReadBoolean("success");
+                ErrorCode errorCode = reader.ReadErrorCode("errorCode");
+                CheckOutcome(ref reader, ok, errorCode);
+                return new SharedStateSyncComplete(round, ok, errorCode, reader.ReadReason("reason"));
+            }
+
             case MessageType.MasterHeartbeat:
                 ExpectFields(ref reader, fields, 0);
                 return new MasterHeartbeat();

@@ -112,10 +112,13 @@ internal ref partial struct ControlReader
     }
 
     /// <summary>Reads a UTF-8 string of at most <see cref="ProtocolLimits.MaxReasonBytes"/> bytes.</summary>
-    public string ReadReason(string field)
+    public string ReadReason(string field) => ReadUtf8(field, Limits.MaxReasonBytes);
+
+    /// <summary>Reads a valid UTF-8 string of at most <paramref name="maxBytes"/> bytes.</summary>
+    private string ReadUtf8(string field, int maxBytes)
     {
         Expect(field, MessagePackType.String);
-        CheckByteLength(PeekLength(), Limits.MaxReasonBytes, "text");
+        CheckByteLength(PeekLength(), maxBytes, "text");
         ReadOnlySequence<byte> bytes = _reader.ReadStringSequence()!.Value;
 
         try

@@ -4,7 +4,7 @@ using MessagePack;
 namespace Collectives.Protocol.Messages;
 
 /// <summary>Writes the value types of the control protocol in the forms <see cref="ControlReader"/> reads.</summary>
-internal static class ControlWriterExtensions
+internal static partial class ControlWriterExtensions
 {
     public static void WriteType(this ref MessagePackWriter writer, MessageType type) => writer.Write((byte)type);
 
