@@ -92,9 +92,15 @@ internal static class DurationParser
                 return false;
             }
 
-            // Decimal keeps "0.1s" exact; anything beyond the maximum is refused by the caller, so cap before converting.
-            decimal ticks = decimal.Round(value * ticksPerUnit, MidpointRounding.ToEven);
-            duration = ticks > Maximum.Ticks ? TimeSpan.MaxValue : TimeSpan.FromTicks((long)ticks);
+            // Decimal keeps "0.1s" exact. Anything beyond the maximum is refused by the caller: cap it before multiplying,
+            // which could overflow even a decimal.
+            if (value > Maximum.Ticks / ticksPerUnit + 1)
+            {
+                duration = TimeSpan.MaxValue;
+                return true;
+            }
+
+            duration = TimeSpan.FromTicks((long)decimal.Round(value * ticksPerUnit, MidpointRounding.ToEven));
             return true;
         }
 

@@ -20,13 +20,14 @@ internal static class EndpointParser
     {
         endpoint = null;
         string trimmed = text?.Trim() ?? string.Empty;
-        if (!TrySplit(trimmed, out string host, out string? port))
+        if (!TrySplit(trimmed, out string host, out string? port, out bool bracketed))
         {
             error = $"'{trimmed}' is not an endpoint; {Expected}";
             return false;
         }
 
-        if (!IPAddress.TryParse(host, out IPAddress? address) || !IsFullForm(host, address))
+        if (!IPAddress.TryParse(host, out IPAddress? address) || !IsFullForm(host, address)
+            || (bracketed && address.AddressFamily != AddressFamily.InterNetworkV6))
         {
             error = $"'{host}' is not an IP address; {Expected}";
             return false;
@@ -50,11 +51,12 @@ internal static class EndpointParser
     }
 
     /// <summary>Splits "host:port", "[v6]:port", "[v6]", "v6" or "v4" into host and optional port.</summary>
-    private static bool TrySplit(string text, out string host, out string? port)
+    private static bool TrySplit(string text, out string host, out string? port, out bool bracketed)
     {
         host = text;
         port = null;
-        if (text.StartsWith('['))
+        bracketed = text.StartsWith('[');
+        if (bracketed)
         {
             int close = text.IndexOf(']', StringComparison.Ordinal);
             if (close < 0)

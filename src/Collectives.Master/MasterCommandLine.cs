@@ -95,24 +95,34 @@ internal static class MasterCommandLine
         return command;
     }
 
-    /// <summary>Parses <paramref name="args"/> so that a parse error prints the errors and a pointer to --help, not the whole help.</summary>
-    public static ParseResult Parse(RootCommand command, IReadOnlyList<string> args)
+    /// <summary>
+    /// Parses <paramref name="args"/> and runs the command. A usage error prints the errors and a pointer to --help
+    /// (not the whole help) on <see cref="InvocationConfiguration.Error"/> and returns <see cref="ExitCodes.Usage"/>.
+    /// </summary>
+    public static async Task<int> InvokeAsync(
+        IReadOnlyList<string> args, Func<MasterSettings, CancellationToken, Task<int>> run, InvocationConfiguration invocation)
     {
-        ArgumentNullException.ThrowIfNull(command);
-        ParseResult result = command.Parse(args);
-        if (result.Action is ParseErrorAction errorAction)
+        ArgumentNullException.ThrowIfNull(invocation);
+        ParseResult parsed = Create(run).Parse(args);
+        if (parsed.Action is ParseErrorAction errorAction)
         {
             errorAction.ShowHelp = false;
         }
 
-        return result;
+        int exitCode = await parsed.InvokeAsync(invocation).ConfigureAwait(false);
+        if (parsed.Errors.Count > 0)
+        {
+            await invocation.Error.WriteLineAsync(HelpHint).ConfigureAwait(false);
+        }
+
+        return exitCode;
     }
 
     /// <summary>The hint printed after usage errors.</summary>
     public const string HelpHint = "Run 'collectives-master --help' for usage.";
 
     /// <summary>Errors in combinations of options, each a sentence naming the options.</summary>
-    internal static IReadOnlyList<string> CrossCheck(MasterSettings settings, bool bothStatusFlags)
+    private static IReadOnlyList<string> CrossCheck(MasterSettings settings, bool bothStatusFlags)
     {
         var errors = new List<string>();
         if (settings.PeerTimeout <= settings.HeartbeatInterval)
