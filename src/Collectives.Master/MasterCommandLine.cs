@@ -10,6 +10,9 @@ namespace Collectives.Master;
 /// <summary>The command line of <c>collectives-master</c>: options, their parsing and validation, and the action.</summary>
 internal static class MasterCommandLine
 {
+    /// <summary>The hint printed after usage errors.</summary>
+    public const string HelpHint = "Run 'collectives-master --help' for usage.";
+
     private static readonly Dictionary<string, LogLevel> LogLevels = new(StringComparer.OrdinalIgnoreCase)
     {
         ["trace"] = LogLevel.Trace,
@@ -117,9 +120,6 @@ internal static class MasterCommandLine
 
         return exitCode;
     }
-
-    /// <summary>The hint printed after usage errors.</summary>
-    public const string HelpHint = "Run 'collectives-master --help' for usage.";
 
     /// <summary>Errors in combinations of options, each a sentence naming the options.</summary>
     private static IReadOnlyList<string> CrossCheck(MasterSettings settings, bool bothStatusFlags)
