@@ -96,6 +96,30 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
         }
     }
 
+    /// <summary>
+    /// A snapshot of the master's view (peers, rings, operations in flight). The state machine is read on the master's
+    /// event loop, in order with every other event, so the snapshot is consistent; the caller's continuation does not
+    /// run on that loop.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting (the request itself is cheap and still runs).</param>
+    /// <exception cref="InvalidOperationException">The master is not started, or has stopped.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<MasterStatusSnapshot> GetStatusAsync(CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _started) == 0)
+        {
+            throw new InvalidOperationException("the master is not started");
+        }
+
+        var reply = new TaskCompletionSource<MasterStatusSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_events.Writer.TryWrite(new MasterEvent.StatusRequest(reply)))
+        {
+            throw new InvalidOperationException("the master is stopped");
+        }
+
+        return reply.Task.WaitAsync(cancellationToken);
+    }
+
     /// <summary>Stops the master, closes every connection, and waits (bounded) for its loops.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -230,6 +254,12 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
                 connection.Break(new ConnectionLostException(ErrorCode.MasterConnectionFailed, "the master stopped"));
             }
 
+            // Only reached with events left if the loop failed: nobody will answer these status requests.
+            while (reader.TryRead(out MasterEvent? left))
+            {
+                (left as MasterEvent.StatusRequest)?.Reply.TrySetException(new InvalidOperationException("the master is stopped"));
+            }
+
             _terminated.TrySetResult();
         }
     }
@@ -273,6 +303,9 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
                     _state.Tick(now);
                     SendToAll(new MasterHeartbeat());
                     break;
+                case MasterEvent.StatusRequest request:
+                    request.Reply.TrySetResult(MasterStatusSnapshot.From(_state.GetStatus(), now));
+                    break;
             }
         }
         catch (Exception ex) when (e is MasterEvent.Message)
@@ -284,6 +317,11 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
             {
                 connection.Break(new CollectivesException(ErrorCode.InternalError, "master state failure"));
             }
+        }
+        catch (Exception ex) when (e is MasterEvent.StatusRequest request)
+        {
+            // A status display must never take the master down.
+            request.Reply.TrySetException(ex);
         }
     }
 
@@ -331,5 +369,7 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
         public sealed record Malformed(ConnectionId Id, string Reason) : MasterEvent;
 
         public sealed record Tick : MasterEvent;
+
+        public sealed record StatusRequest(TaskCompletionSource<MasterStatusSnapshot> Reply) : MasterEvent;
     }
 }
