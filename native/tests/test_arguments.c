@@ -66,6 +66,7 @@ static void null_pointers_and_garbage_handles(void) {
     /* A communicator handle is not a master handle and vice versa. */
     EXPECT_OK(pcclCreateCommunicator(&params, &comm));
     EXPECT_RESULT(pcclInvalidArgument, pcclRunMaster((pcclMasterInstance_t *)(void *)comm));
+    CHECK(strstr(collectivesGetLastErrorMessage(), "another kind") != NULL);
 
     /* NULL outputs on a valid handle. */
     EXPECT_RESULT(pcclInvalidArgument, pcclArePeersPending(comm, NULL));

@@ -45,6 +45,14 @@ internal sealed class HandleTable
     public T Get<T>(nint handle, string what) where T : class =>
         TryGet(handle, out T? target) ? target : throw Unknown(handle, what);
 
+    /// <summary>Why <paramref name="handle"/> is not a live <paramref name="what"/>.</summary>
+    private CollectivesException Unknown(nint handle, string what) => handle switch
+    {
+        0 => AbiConvert.Invalid($"{what} is NULL"),
+        _ when _entries.ContainsKey(handle) => AbiConvert.Invalid($"0x{handle:x} is a handle of another kind, not a {what}"),
+        _ => AbiConvert.Invalid($"{what} 0x{handle:x} is not a live handle (garbage, or already destroyed)"),
+    };
+
     /// <summary>Removes and returns the object behind <paramref name="handle"/> if it is a <typeparamref name="T"/>.</summary>
     /// <exception cref="CollectivesException">InvalidArgument as for <see cref="Get{T}"/>.</exception>
     public T Remove<T>(nint handle, string what) where T : class
@@ -57,8 +65,4 @@ internal sealed class HandleTable
 
         throw Unknown(handle, what);
     }
-
-    private static CollectivesException Unknown(nint handle, string what) => handle == 0
-        ? AbiConvert.Invalid($"{what} is NULL")
-        : AbiConvert.Invalid($"{what} 0x{handle:x} is not a live handle (garbage, or already destroyed)");
 }
