@@ -117,7 +117,7 @@ public sealed partial class Communicator
             master.Send(new InitiateCollective(tag, descriptor));
             (ulong sequence, PeerId[] ring) = await operation.Commenced.ConfigureAwait(false);
             long txBytes = 0, rxBytes = 0;
-            RingAllReduce run = operation.Run!;
+            RingRun run = operation.Run!;
             try
             {
                 await RunLocallyAsync(operation, ring, cancellationToken).ConfigureAwait(false);
@@ -191,9 +191,10 @@ public sealed partial class Communicator
             throw new CollectivesException(ErrorCode.InvalidArgument, $"unknown reduce op {(int)op}");
         }
 
-        if (quantization.Algorithm != QuantizationAlgorithm.None)
+        if (quantization.IsEnabled && !Quantizer.IsSupported(type, quantization))
         {
-            throw new CollectivesException(ErrorCode.InvalidArgument, "quantized all-reduce is not available yet");
+            throw new CollectivesException(ErrorCode.InvalidArgument,
+                $"{type} cannot be quantized with {quantization.Algorithm} to {quantization.QuantizedType} (float32/64/16 and bfloat16 to uint8/uint16 only)");
         }
     }
 
@@ -227,9 +228,17 @@ public sealed partial class Communicator
 
         var slot = new LinkSlot();
         PeerId previous = ring[(rank + world - 1) % world];
-        var run = new RingAllReduce(new AllReduceRun(commence.Tag, commence.Seq, (long)operation.Descriptor.Count, type,
+        var description = new AllReduceRun(commence.Tag, commence.Seq, (long)operation.Descriptor.Count, type,
             operation.Descriptor.Op, rank, world, operation.Send, operation.Receive, operation.InPlace, slot, previous.ToGuid(),
-            Math.Min(_options.PieceBytes, _options.Transport.StripeSize)), accumulator);
+            Math.Min(_options.PieceBytes, _options.Transport.StripeSize));
+        var quantization = new QuantizationOptions(operation.Descriptor.Quantization, operation.Descriptor.QuantizedType);
+        RingRun run = quantization.IsEnabled
+            ? new QuantizedRingRun(description, quantization, accumulator, bytes =>
+            {
+                operation.WireScratch = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, bytes));
+                return operation.WireScratch.AsMemory(0, (int)bytes);
+            })
+            : new PlainRingRun(description, accumulator);
         if (world > 1)
         {
             _router.Register(commence.Seq, commence.Tag, previous.ToGuid(), run);
@@ -259,7 +268,7 @@ public sealed partial class Communicator
     /// <summary>Dials the successor, starts the run, and waits for it under the progress deadline.</summary>
     private async Task RunLocallyAsync(CollectiveOperation operation, PeerId[] ring, CancellationToken cancellationToken)
     {
-        RingAllReduce run = operation.Run!;
+        RingRun run = operation.Run!;
         if (ring.Length > 1)
         {
             int rank = Array.IndexOf(ring, _self);
@@ -329,7 +338,7 @@ public sealed partial class Communicator
     /// <summary>Makes sure nothing touches the caller's buffers any more before the call returns.</summary>
     private async Task SettleAsync(CollectiveOperation operation)
     {
-        RingAllReduce? run = operation.Run;
+        RingRun? run = operation.Run;
         if (run is null)
         {
             return;

@@ -1,6 +1,9 @@
 namespace Collectives;
 
-/// <summary>Element types of collective buffers and shared-state tensors. Values 0–9 match PCCL 1.0's <c>pcclDataType_t</c>.</summary>
+/// <summary>
+/// Element types of collective buffers and shared-state tensors. The integer values 0–7 equal PCCL 1.0's
+/// <c>pcclDataType_t</c>; its float values differ, and the C ABI (Collectives.Interop) maps between the two.
+/// </summary>
 public enum DataType
 {
     /// <summary>Unsigned 8-bit integer.</summary>

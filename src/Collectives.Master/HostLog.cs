@@ -9,7 +9,7 @@ internal static partial class HostLog
     [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "collectives-master {Version} starting: heartbeat every {HeartbeatInterval}, peers time out after {PeerTimeout}")]
     public static partial void Starting(ILogger logger, string version, string heartbeatInterval, string peerTimeout);
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Secret loaded from {Path} ({Length} bytes), but NOT enforced: authentication arrives in a later release, so any peer that reaches the master can join")]
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Run secret loaded from {Path} ({Length} bytes): every connection must prove it")]
     public static partial void SecretLoaded(ILogger logger, string path, int length);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Secret file {Path} is readable by other users; restrict it with chmod 600")]

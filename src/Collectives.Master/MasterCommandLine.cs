@@ -53,7 +53,7 @@ internal static class MasterCommandLine
             DefaultValueFactory = _ => LogLevel.Information,
             CustomParser = ParseLogLevel,
         };
-        var secretFile = new Option<RunSecret?>("--secret-file")
+        var secretFile = new Option<SecretFile?>("--secret-file")
         {
             Description = "File holding the run's shared secret. Checked and kept, but NOT enforced yet: authentication arrives in a later release.",
             HelpName = "path",
@@ -183,9 +183,9 @@ internal static class MasterCommandLine
         return LogLevel.Information;
     }
 
-    private static RunSecret? ParseSecret(ArgumentResult result)
+    private static SecretFile? ParseSecret(ArgumentResult result)
     {
-        if (RunSecret.TryLoad(SingleToken(result), out RunSecret? secret, out string? error))
+        if (SecretFile.TryLoad(SingleToken(result), out SecretFile? secret, out string? error))
         {
             return secret;
         }

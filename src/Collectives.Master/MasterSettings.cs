@@ -21,14 +21,14 @@ internal enum StatusMode
 /// <param name="PeerTimeout">Silence after which a peer is removed; longer than <paramref name="HeartbeatInterval"/>.</param>
 /// <param name="LogLevel">The minimum level logged.</param>
 /// <param name="Status">Live view or log lines.</param>
-/// <param name="Secret">The run secret, if a file was given; not enforced yet (see <see cref="RunSecret"/>).</param>
+/// <param name="Secret">The run secret, if a file was given; every connection must prove it (see <see cref="SecretFile"/>).</param>
 internal sealed record MasterSettings(
     IPEndPoint Listen,
     TimeSpan HeartbeatInterval,
     TimeSpan PeerTimeout,
     LogLevel LogLevel,
     StatusMode Status,
-    RunSecret? Secret)
+    SecretFile? Secret)
 {
     /// <summary>The options of the hosted <see cref="MasterServer"/>.</summary>
     public MasterOptions ToMasterOptions() => MasterOptions.Default with
@@ -36,5 +36,6 @@ internal sealed record MasterSettings(
         Listen = Listen,
         HeartbeatInterval = HeartbeatInterval,
         PeerTimeout = PeerTimeout,
+        Transport = Collectives.Transport.TransportOptions.Default with { Secret = Secret?.ToRunSecret() },
     };
 }

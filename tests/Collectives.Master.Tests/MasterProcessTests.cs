@@ -55,7 +55,7 @@ public sealed class MasterProcessTests
             Assert.Ignore("this test process ignores SIGINT, so its children do too (background job of a non-interactive shell)");
         }
 
-        _ = await ServeAPeerThenStopAsync(MasterProcess.SigInt, "SIGINT");
+        _ = await ServeAPeerThenStopAsync(MasterProcess.SigInt, "SIGINT", null);
     }
 
     [Test]
@@ -66,11 +66,12 @@ public sealed class MasterProcessTests
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         try
         {
-            string output = await ServeAPeerThenStopAsync(MasterProcess.SigTerm, "SIGTERM", "--secret-file", path);
+            string output = await ServeAPeerThenStopAsync(MasterProcess.SigTerm, "SIGTERM", Collectives.Transport.RunSecret.FromFile(path),
+                "--secret-file", path);
 
-            string line = output.Split('\n').SingleOrDefault(l => l.Contains("Secret loaded", StringComparison.Ordinal)) ?? string.Empty;
+            string line = output.Split('\n').SingleOrDefault(l => l.Contains("secret loaded", StringComparison.Ordinal)) ?? string.Empty;
             Assert.That(line, Does.Contain("28 bytes"), "the trailing newline is not part of the key");
-            Assert.That(line, Does.Contain("NOT enforced"), "it must not pretend to authenticate");
+            Assert.That(line, Does.Contain("must prove"));
             Assert.That(output, Does.Not.Contain("correct horse"), "the secret itself is never printed");
             Assert.That(output, Does.Not.Contain("readable by other users"));
         }
@@ -81,7 +82,7 @@ public sealed class MasterProcessTests
     }
 
     /// <summary>Starts the tool, connects a real peer, checks it is accepted, stops the tool with a signal; returns its output.</summary>
-    private static async Task<string> ServeAPeerThenStopAsync(int signal, string signalName, params string[] extraArgs)
+    private static async Task<string> ServeAPeerThenStopAsync(int signal, string signalName, Collectives.Transport.RunSecret? secret, params string[] extraArgs)
     {
         (MasterProcess master, IPEndPoint endpoint) = await MasterProcess.StartListeningAsync(
             Bound, ["--no-status", "--heartbeat-interval", "100ms", "--peer-timeout", "2s", "--log-level", "information", .. extraArgs]);
@@ -93,6 +94,7 @@ public sealed class MasterProcessTests
                 HeartbeatInterval = TimeSpan.FromMilliseconds(100),
                 MasterTimeout = TimeSpan.FromSeconds(2),
                 ConnectTimeout = TimeSpan.FromSeconds(10),
+                Transport = Collectives.Transport.TransportOptions.Default with { Secret = secret },
             });
             await using (peer)
             {

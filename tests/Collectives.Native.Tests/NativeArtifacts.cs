@@ -66,7 +66,7 @@ internal static class NativeArtifacts
         }
 
         string project = Path.Combine(RepositoryRoot, "src", "Collectives.Native", "Collectives.Native.csproj");
-        ProcessRunner.Result result = await ProcessRunner.RunAsync("dotnet", ["publish", project, "-c", "Release", "-o", published],
+        ProcessRunner.Result result = await ProcessRunner.RunAsync("dotnet", ["publish", project, "-c", "Release", "-o", published, "-nodeReuse:false", "-p:UseSharedCompilation=false"],
             RepositoryRoot, TimeSpan.FromMinutes(6));
         if (result.ExitCode != 0 || !File.Exists(Path.Combine(published, "libcollectives.so")))
         {

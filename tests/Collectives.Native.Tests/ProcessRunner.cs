@@ -23,6 +23,10 @@ internal static class ProcessRunner
             start.ArgumentList.Add(argument);
         }
 
+        // No build servers or reused MSBuild nodes: they would outlive the test holding its output pipes open.
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+        start.Environment["UseSharedCompilation"] = "false";
         foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;

@@ -35,12 +35,15 @@ internal sealed class CollectiveOperation
 
     public ulong Sequence { get; private set; }
 
-    public RingAllReduce? Run { get; private set; }
+    public RingRun? Run { get; private set; }
 
     public LinkSlot? Slot { get; private set; }
 
     /// <summary>Float16/bfloat16 partials in float32, rented for the run.</summary>
     public byte[]? AccumulatorScratch { get; set; }
+
+    /// <summary>Encoded pieces of a quantized run, rented for the run.</summary>
+    public byte[]? WireScratch { get; set; }
 
     public Task<(ulong Sequence, PeerId[] Ring)> Commenced => _commenced.Task;
 
@@ -52,7 +55,7 @@ internal sealed class CollectiveOperation
     public void MarkDone() => _done.TrySetResult();
 
     /// <summary>Called on the control loop when the master commences this operation.</summary>
-    public void OnCommenced(ulong sequence, PeerId[] ring, RingAllReduce? run, LinkSlot? slot)
+    public void OnCommenced(ulong sequence, PeerId[] ring, RingRun? run, LinkSlot? slot)
     {
         Sequence = sequence;
         Run = run;
@@ -89,6 +92,12 @@ internal sealed class CollectiveOperation
         {
             ArrayPool<byte>.Shared.Return(scratch);
             AccumulatorScratch = null;
+        }
+
+        if (WireScratch is { } wire)
+        {
+            ArrayPool<byte>.Shared.Return(wire);
+            WireScratch = null;
         }
     }
 }

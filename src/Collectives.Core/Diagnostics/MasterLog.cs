@@ -23,6 +23,9 @@ internal static partial class MasterLog
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Master listening on non-loopback {Endpoint} without a run secret: anyone who can reach it can join")]
     public static partial void NoSecretOnPublicAddress(ILogger logger, System.Net.IPEndPoint endpoint);
 
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Connection {Connection} closed: {Reason}")]
+    public static partial void Left(ILogger logger, long connection, string reason);
+
     [LoggerMessage(EventId = 1006, Level = LogLevel.Error, Message = "Master state machine failed on an event; the offending connection is closed")]
     public static partial void StateFailure(ILogger logger, Exception exception);
 }

@@ -35,6 +35,7 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
     private Task _ticker = Task.CompletedTask;
     private long _nextConnectionId;
     private int _started;
+    private int _disposed;
 
     /// <summary>Creates a master; <see cref="Start"/> binds and runs it.</summary>
     public MasterServer(MasterOptions? options = null, ILoggerFactory? loggerFactory = null)
@@ -123,6 +124,12 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
     /// <summary>Stops the master, closes every connection, and waits (bounded) for its loops.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            await _terminated.Task.ConfigureAwait(false);
+            return;
+        }
+
         Interrupt();
         if (_listener is not null)
         {
@@ -335,7 +342,15 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
                     Send(connection, send.Message);
                     break;
                 case CloseCommand close when _connections.Remove(close.Connection, out FramedConnection? connection):
-                    MasterLog.Closing(_logger, close.Connection.Value, close.ErrorCode, close.Reason);
+                    if (close.ErrorCode == ErrorCode.Success)
+                    {
+                        MasterLog.Left(_logger, close.Connection.Value, close.Reason);
+                    }
+                    else
+                    {
+                        MasterLog.Closing(_logger, close.Connection.Value, close.ErrorCode, close.Reason);
+                    }
+
                     _ids.TryRemove(connection, out _);
                     _ = connection.CloseAsync(TimeSpan.FromSeconds(1)).AsTask();
                     break;

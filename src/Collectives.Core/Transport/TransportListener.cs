@@ -20,6 +20,7 @@ public sealed class TransportListener : IAsyncDisposable
     private readonly SemaphoreSlim _handshakeSlots;
     private Task _acceptLoop = Task.CompletedTask;
     private int _rejectedHandshakes;
+    private int _disposed;
 
     /// <summary>Binds (port 0 picks a free port) and listens; call <see cref="Start"/> to begin accepting.</summary>
     public TransportListener(
@@ -33,7 +34,13 @@ public sealed class TransportListener : IAsyncDisposable
         _socket = new Socket(bindTo.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // SO_REUSEADDR alone: a restarted master can bind while old connections sit in TIME_WAIT. .NET's
+            // ReuseAddress would also set SO_REUSEPORT on Linux, letting two listeners silently share one port.
+            if (OperatingSystem.IsLinux())
+            {
+                _socket.SetRawSocketOption(1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
+            }
+
             _socket.Bind(bindTo);
             _socket.Listen(512);
         }
@@ -126,6 +133,11 @@ public sealed class TransportListener : IAsyncDisposable
     /// <summary>Stops accepting and closes the listening socket. Connections already handed over are not touched.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         _socket.Dispose();
         try

@@ -36,24 +36,24 @@ internal sealed class RingHarness : IAsyncDisposable
         int size = DataTypes.SizeOf(type);
         long count = inputs[0].Length / size;
         var outputs = inputs.Select(i => inPlace ? i.ToArray() : new byte[i.Length]).ToArray();
-        var runs = new RingAllReduce[WorldSize];
+        var runs = new RingRun[WorldSize];
         for (int r = 0; r < WorldSize; r++)
         {
             Memory<byte> send = inPlace ? outputs[r] : inputs[r];
             var run = new AllReduceRun(7, sequence, count, type, op, r, WorldSize, send, outputs[r], inPlace,
                 Peers[r].Next!, Peers[(r + WorldSize - 1) % WorldSize].Id, pieceBytes);
             Memory<byte> accumulator = DataTypes.AccumulatorOf(type) == type ? outputs[r] : new byte[count * 4];
-            runs[r] = new RingAllReduce(run, accumulator);
+            runs[r] = new PlainRingRun(run, accumulator);
             Peers[r].Router.Register(sequence, 7, run.Previous, runs[r]);
         }
 
-        foreach (RingAllReduce run in runs)
+        foreach (RingRun run in runs)
         {
             run.Start();
         }
 
         await Task.WhenAll(runs.Select(r => r.LocalCompletion)).WaitAsync(TimeSpan.FromSeconds(60));
-        foreach (RingAllReduce run in runs)
+        foreach (RingRun run in runs)
         {
             if (!await run.QuiesceAsync(TimeSpan.FromSeconds(10)))
             {

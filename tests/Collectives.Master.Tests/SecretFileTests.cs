@@ -16,7 +16,7 @@ public sealed class RunSecretTests
     [Test]
     public void A_missing_file_is_refused()
     {
-        Assert.That(RunSecret.TryLoad(_path, out _, out string? error), Is.False);
+        Assert.That(SecretFile.TryLoad(_path, out _, out string? error), Is.False);
         Assert.That(error, Does.Contain("does not exist"));
     }
 
@@ -27,16 +27,16 @@ public sealed class RunSecretTests
     {
         File.WriteAllText(_path, content);
 
-        Assert.That(RunSecret.TryLoad(_path, out _, out string? error), Is.False);
+        Assert.That(SecretFile.TryLoad(_path, out _, out string? error), Is.False);
         Assert.That(error, Does.Contain("is empty"));
     }
 
     [Test]
     public void A_file_too_large_for_a_key_is_refused()
     {
-        File.WriteAllBytes(_path, new byte[RunSecret.MaximumBytes + 1]);
+        File.WriteAllBytes(_path, new byte[SecretFile.MaximumBytes + 1]);
 
-        Assert.That(RunSecret.TryLoad(_path, out _, out string? error), Is.False);
+        Assert.That(SecretFile.TryLoad(_path, out _, out string? error), Is.False);
         Assert.That(error, Does.Contain("at most"));
     }
 
@@ -48,7 +48,7 @@ public sealed class RunSecretTests
     {
         File.WriteAllText(_path, content);
 
-        Assert.That(RunSecret.TryLoad(_path, out RunSecret? secret, out string? error), Is.True, error);
+        Assert.That(SecretFile.TryLoad(_path, out SecretFile? secret, out string? error), Is.True, error);
         Assert.That(Encoding.UTF8.GetString(secret!.Key), Is.EqualTo(key));
         Assert.That(secret.Length, Is.EqualTo(Encoding.UTF8.GetByteCount(key)));
     }
@@ -58,11 +58,11 @@ public sealed class RunSecretTests
     {
         File.WriteAllText(_path, "s3cret");
         File.SetUnixFileMode(_path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        Assert.That(RunSecret.TryLoad(_path, out RunSecret? owned, out _), Is.True);
+        Assert.That(SecretFile.TryLoad(_path, out SecretFile? owned, out _), Is.True);
         Assert.That(owned!.ReadableByOthers, Is.False);
 
         File.SetUnixFileMode(_path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
-        Assert.That(RunSecret.TryLoad(_path, out RunSecret? shared, out _), Is.True);
+        Assert.That(SecretFile.TryLoad(_path, out SecretFile? shared, out _), Is.True);
         Assert.That(shared!.ReadableByOthers, Is.True);
     }
 }

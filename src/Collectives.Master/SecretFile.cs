@@ -3,18 +3,18 @@ using System.Diagnostics.CodeAnalysis;
 namespace Collectives.Master;
 
 /// <summary>
-/// The run's shared secret as read from <c>--secret-file</c>. NOT ENFORCED YET: the library has no authentication
-/// (SPEC §8 comes in a later release), so the master only checks that the file is usable and keeps the bytes here
-/// for the day it can prove peers know them. Nothing may describe a run as authenticated because of this.
+/// The run's shared secret as read from <c>--secret-file</c>: checked for usability here, then handed to the library
+/// (<see cref="Collectives.Transport.RunSecret"/>), which makes every connection prove knowledge of it. Peers use
+/// the same file (<c>RunSecret.FromFile</c>) or its content in <c>COLLECTIVES_SECRET</c>.
 /// </summary>
-internal sealed class RunSecret
+internal sealed class SecretFile
 {
     /// <summary>A secret is a short key; a larger file is almost certainly the wrong file.</summary>
     public const int MaximumBytes = 64 << 10;
 
     private readonly byte[] _bytes;
 
-    private RunSecret(string path, byte[] bytes, bool readableByOthers)
+    private SecretFile(string path, byte[] bytes, bool readableByOthers)
     {
         Path = path;
         _bytes = bytes;
@@ -27,8 +27,12 @@ internal sealed class RunSecret
     /// <summary>The key's length in bytes (the bytes themselves are never logged).</summary>
     public int Length => _bytes.Length;
 
-    /// <summary>The key, for the authentication of a later release.</summary>
+    /// <summary>The key bytes (never logged).</summary>
     public ReadOnlySpan<byte> Key => _bytes;
+
+    /// <summary>The library's secret: the file's text as a passphrase, exactly as <c>RunSecret.FromFile</c> reads it on peers.</summary>
+    public Collectives.Transport.RunSecret ToRunSecret() =>
+        Collectives.Transport.RunSecret.FromPassphrase(System.Text.Encoding.UTF8.GetString(_bytes));
 
     /// <summary>The file's permissions let users other than its owner read it.</summary>
     public bool ReadableByOthers { get; }
@@ -37,7 +41,7 @@ internal sealed class RunSecret
     /// Reads the secret. The file's bytes are the key, except trailing line ends, which editors and <c>echo</c> add and
     /// which would otherwise make two "identical" secret files disagree.
     /// </summary>
-    public static bool TryLoad(string path, [NotNullWhen(true)] out RunSecret? secret, [NotNullWhen(false)] out string? error)
+    public static bool TryLoad(string path, [NotNullWhen(true)] out SecretFile? secret, [NotNullWhen(false)] out string? error)
     {
         secret = null;
         if (!File.Exists(path))
@@ -76,7 +80,7 @@ internal sealed class RunSecret
             return false;
         }
 
-        secret = new RunSecret(path, bytes[..length], IsReadableByOthers(path));
+        secret = new SecretFile(path, bytes[..length], IsReadableByOthers(path));
         error = null;
         return true;
     }
