@@ -354,7 +354,7 @@ public sealed partial class Communicator
             }
 
             _router.BreakAll(new ConnectionLostException(ErrorCode.RankConnectionLost, "run did not quiesce"));
-            await run.QuiesceAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            await run.QuiesceAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         }
 
         _router.Unregister(operation.Sequence);

@@ -154,12 +154,15 @@ public sealed partial class Communicator
     }
 
     /// <summary>
-    /// Fault injection: freezes (or thaws) every data connection of this peer without closing it, as a hung process or
-    /// a black-holed route would; the control connection keeps heartbeating.
+    /// Fault injection: freezes (or thaws) every data and shared-state connection of this peer without closing it, as a
+    /// hung process or a black-holed route would, including shared-state connections that open while frozen; the
+    /// control connection keeps heartbeating.
     /// </summary>
     public void SimulateStall(bool stalled)
     {
-        IEnumerable<FramedConnection> connections = _links.OpenLinks().SelectMany(l => l.Connections).Concat(_router.AllConnections());
+        _sharedStateServer.Stalled = stalled;
+        IEnumerable<FramedConnection> connections = _links.OpenLinks().SelectMany(l => l.Connections)
+            .Concat(_router.AllConnections()).Concat(_sharedStateServer.AllConnections());
         foreach (FramedConnection connection in connections)
         {
             if (stalled)

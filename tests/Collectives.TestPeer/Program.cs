@@ -10,7 +10,7 @@ await using var peer = new Communicator(new CommunicatorOptions(master)
 {
     PeerListen = new IPEndPoint(IPAddress.Loopback, 0),
     HeartbeatInterval = TimeSpan.FromMilliseconds(100),
-    MasterTimeout = TimeSpan.FromSeconds(3),
+    MasterTimeout = TimeSpan.FromSeconds(6),
     ProgressTimeout = TimeSpan.FromSeconds(3),
     Transport = Collectives.Transport.TransportOptions.Default with { PoolSize = 2 },
 });

@@ -31,6 +31,9 @@ internal sealed class SharedStateServer : IFrameHandler
         }
     }
 
+    /// <summary>Fault injection: new connections start frozen while set (see <c>Communicator.SimulateStall</c>).</summary>
+    public bool Stalled { get; set; }
+
     public void Adopt(FramedConnection connection)
     {
         lock (_gate)
@@ -38,7 +41,20 @@ internal sealed class SharedStateServer : IFrameHandler
             _connections.Add(connection);
         }
 
+        if (Stalled)
+        {
+            connection.InjectStall();
+        }
+
         connection.Start(this);
+    }
+
+    public IReadOnlyList<FramedConnection> AllConnections()
+    {
+        lock (_gate)
+        {
+            return [.. _connections];
+        }
     }
 
     public void BreakAll(Exception reason)

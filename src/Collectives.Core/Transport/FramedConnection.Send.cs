@@ -16,6 +16,11 @@ public sealed partial class FramedConnection
     private int _batchCount;
     private long _bytesSent;
 
+    // The frame taken off the queue and not yet in the batch or finished: failed by the loop's finally if an await
+    // in between throws, so no frame is ever lost (a lost frame would keep its operation's tracker from draining).
+    private OutgoingFrame _inHand;
+    private bool _holding;
+
     /// <summary>Number of frames queued and not yet written; the pool uses it to pick the least busy connection.</summary>
     public int QueuedFrames => _sendQueue.Reader.CanCount ? _sendQueue.Reader.Count : 0;
 
@@ -67,8 +72,11 @@ public sealed partial class FramedConnection
                 int staged = 0;
                 while (reader.TryRead(out OutgoingFrame frame))
                 {
+                    _inHand = frame;
+                    _holding = true;
                     if (frame.Completion is { IsAbandoned: true })
                     {
+                        Release();
                         FinishFrame(frame, written: false);
                         continue;
                     }
@@ -80,6 +88,7 @@ public sealed partial class FramedConnection
                         frame.Payload.Span.CopyTo(_staging.AsSpan(staged + FrameHeader.Size));
                         staged += FrameHeader.Size + length;
                         _batch[_batchCount++] = frame;
+                        Release();
                         continue;
                     }
 
@@ -94,19 +103,17 @@ public sealed partial class FramedConnection
                             frame.Payload.Span.CopyTo(_staging.AsSpan(FrameHeader.Size));
                             staged = FrameHeader.Size + length;
                             _batch[_batchCount++] = frame;
+                            Release();
                             continue;
                         }
                     }
 
                     // Large payload: its header rides with the staged frames, the payload goes out from the sender's memory.
-                    // Until it is written the frame sits in the batch, so a failure reports it like the others.
                     frame.Header.Write(_staging.AsSpan(staged));
                     await FlushStagingAsync(staged + FrameHeader.Size, token).ConfigureAwait(false);
                     staged = 0;
-                    _batch[_batchCount++] = frame;
                     await SendAllAsync(frame.Payload, token).ConfigureAwait(false);
-                    _batchCount = 0;
-                    _batch[0] = default;
+                    Release();
                     FinishFrame(frame, written: true);
                 }
 
@@ -123,6 +130,13 @@ public sealed partial class FramedConnection
         finally
         {
             Exception reason = BreakReason ?? new ConnectionLostException(ErrorCode.RankConnectionLost, "connection closed");
+            if (_holding)
+            {
+                _holding = false;
+                FailFrame(_inHand, reason);
+                _inHand = default;
+            }
+
             for (int i = 0; i < _batchCount; i++)
             {
                 FailFrame(_batch[i], reason);
@@ -134,6 +148,13 @@ public sealed partial class FramedConnection
                 FailFrame(frame, reason);
             }
         }
+    }
+
+    /// <summary>The frame in hand has moved on (into the batch or finished).</summary>
+    private void Release()
+    {
+        _holding = false;
+        _inHand = default;
     }
 
     private async ValueTask FlushStagingAsync(int staged, CancellationToken token)

@@ -91,6 +91,33 @@ public class LoopbackTransportTests
         Assert.That(pair.Link.IsBroken, Is.True, "one broken connection breaks the whole pool");
     }
 
+    /// <summary>
+    /// Regression: a frame taken off the send queue while the batch before it was being flushed was lost when that
+    /// flush failed, so its operation's tracker never drained and the caller waited out a long timeout.
+    /// </summary>
+    [Test]
+    public async Task EveryQueuedFrameIsAccountedForWhenTheConnectionDiesMidSend()
+    {
+        var random = new Random(17);
+        for (int round = 0; round < 40; round++)
+        {
+            await using LoopbackPair pair = await LoopbackPair.CreateAsync(TransportOptions.Default with { PoolSize = 2, StripeSize = 64 << 10 });
+            var tracker = new SendTracker();
+            // A mix of small frames (batched) and large ones (sent from memory), far more than the socket buffers hold.
+            for (int i = 0; i < 200; i++)
+            {
+                int size = random.Next(4) == 0 ? random.Next(20_000, 300_000) : random.Next(0, 16_000);
+                pair.Link.Send(1, 1, 0, new byte[size], tracker);
+            }
+
+            // Nobody reads on the other side; kill the receiving ends abruptly while the sender is mid-stream.
+            pair.Router.BreakAll(new ConnectionLostException(ErrorCode.RankConnectionLost, "receiver gone"));
+            Task drained = tracker.DrainAsync();
+            Task finished = await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(5)));
+            Assert.That(finished, Is.SameAs(drained), $"round {round}: {tracker.Outstanding} frames never accounted for");
+        }
+    }
+
     [Test]
     public async Task ReceiveWithDeadlineOnSilentLinkFailsAtTheDeadline()
     {
