@@ -1,0 +1,173 @@
+namespace Collectives.Benchmarks;
+
+/// <summary>
+/// Multi-process float32 Sum all-reduce against a raw-TCP ring-copy baseline measured in the same run, for N = 2..4
+/// peer processes joining one after another; then the failure figures (SIGKILL mid-operation at N = 4) and a sweep
+/// of connection-pool sizes. Options: --pool P (main runs; default = the library default), --pools 1,2,4 (sweep,
+/// "none" to skip), --fail-reps R, --quick (fewer iterations), --failure-only.
+/// </summary>
+internal static class AllReduceBenchmark
+{
+    private const int MaxWorld = 4;
+    private static readonly int[] Sizes = [4 << 10, 1 << 20, 16 << 20, 64 << 20, 256 << 20];
+    private static readonly int[] SweepSizes = [16 << 20, 64 << 20, 256 << 20];
+    private static readonly int[] FailureSizes = [64 << 20, 256 << 20];
+
+    internal readonly record struct Plan(int Warmup, int Iterations);
+
+    /// <summary>One table row. Times are the median over iterations of the slowest peer's time.</summary>
+    internal readonly record struct Row(int Pool, int World, int Bytes, double TimeUs, double MinUs, double MaxUs, double RingUs)
+    {
+        public double AlgGiBps => Bytes / (TimeUs * 1e-6) / (1 << 30);
+
+        public double BusGiBps => AlgGiBps * 2 * (World - 1) / World;
+
+        public double BaselineGiBps => BenchPeer.RingBytesPerPeer(Bytes, World) / (RingUs * 1e-6) / (1 << 30);
+
+        public double Ratio => BusGiBps / BaselineGiBps;
+    }
+
+    public static async Task RunAsync(string[] args)
+    {
+        int pool = IntOption(args, "--pool", Transport.TransportOptions.Default.PoolSize);
+        string sweep = Option(args, "--pools") ?? "1,2,4";
+        int failReps = IntOption(args, "--fail-reps", 3);
+        bool quick = args.Contains("--quick");
+        bool failureOnly = args.Contains("--failure-only");
+        MachineLoad.Print("allreduce", "before");
+        Console.WriteLine($"all-reduce benchmark: float32 Sum, out-of-place, loopback, N = 2..{MaxWorld} peer processes, pool size {pool}, master defaults");
+        var rows = new List<Row>();
+        await using (PeerGroup group = PeerGroup.Start(pool))
+        {
+            PeerProcess[] peers = await group.SpawnAsync(MaxWorld);
+            await group.JoinAsync(peers[0]);
+            for (int world = 2; world <= MaxWorld; world++)
+            {
+                await group.JoinAsync(peers[world - 1]);
+                await group.LinkRawRingAsync();
+                foreach (int bytes in failureOnly ? [] : Sizes)
+                {
+                    Row row = await MeasureAsync(group, pool, bytes, PlanFor(bytes, quick));
+                    rows.Add(row);
+                    Console.WriteLine($"  measured N={world} {Report.Size(bytes)}: {row.TimeUs / 1000:F3} ms, ratio {row.Ratio:F2} (load {MachineLoad.Read()})");
+                }
+            }
+
+            PrintTable(rows);
+            ReportRows(rows, "allreduce");
+            if (failReps > 0)
+            {
+                await FailureBenchmark.RunAsync(group, FailureSizes, failReps, rows);
+            }
+        }
+
+        if (sweep != "none" && !failureOnly)
+        {
+            await SweepPoolsAsync(sweep.Split(',').Select(Stats.ParseInt).ToArray(), pool, rows, quick);
+        }
+
+        MachineLoad.Print("allreduce", "after");
+    }
+
+    private static Plan PlanFor(int bytes, bool quick) => (bytes, quick) switch
+    {
+        ( <= 4 << 10, false) => new Plan(50, 300),
+        ( <= 4 << 10, true) => new Plan(20, 100),
+        ( <= 1 << 20, false) => new Plan(10, 40),
+        ( <= 1 << 20, true) => new Plan(3, 15),
+        ( <= 16 << 20, false) => new Plan(3, 15),
+        ( <= 16 << 20, true) => new Plan(2, 7),
+        ( <= 64 << 20, false) => new Plan(2, 9),
+        ( <= 64 << 20, true) => new Plan(1, 5),
+        (_, false) => new Plan(1, 5),
+        (_, true) => new Plan(1, 3),
+    };
+
+    /// <summary>Runs one size on every accepted peer and folds their times: per iteration the slowest peer, then the median.</summary>
+    internal static async Task<Row> MeasureAsync(PeerGroup group, int pool, int bytes, Plan plan)
+    {
+        IReadOnlyList<PeerProcess> peers = group.Accepted;
+        int total = plan.Warmup + plan.Iterations;
+        ulong tag = group.TakeTags(3 * total);
+        foreach (PeerProcess peer in peers)
+        {
+            peer.Send($"bench {bytes} {plan.Warmup} {plan.Iterations} {tag} 1");
+        }
+
+        var allReduce = new List<double[]>();
+        var ring = new List<double[]>();
+        foreach (PeerProcess peer in peers)
+        {
+            allReduce.Add(ParseTimes(await peer.ExpectAsync("TIMES", PeerGroup.Bound * 4)));
+            ring.Add(ParseTimes(await peer.ExpectAsync("TIMES", PeerGroup.Bound)));
+        }
+
+        double[] slowest = Stats.MaxPerIteration(allReduce);
+        return new Row(pool, peers.Count, bytes, Stats.Median(slowest), slowest.Min(), slowest.Max(), Stats.Median(Stats.MaxPerIteration(ring)));
+    }
+
+    private static double[] ParseTimes(string[] words) => words.Skip(2).Select(Stats.ParseDouble).ToArray();
+
+    private static void PrintTable(IEnumerable<Row> rows)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{"pool",4} {"N",2} {"size",7} {"median ms",10} {"min ms",9} {"max ms",9} {"alg GiB/s",10} {"bus GiB/s",10} {"base GiB/s",11} {"bus/base",9}");
+        foreach (Row r in rows)
+        {
+            Console.WriteLine($"{r.Pool,4} {r.World,2} {Report.Size(r.Bytes),7} {r.TimeUs / 1000,10:F3} {r.MinUs / 1000,9:F3} {r.MaxUs / 1000,9:F3} "
+                + $"{r.AlgGiBps,10:F3} {r.BusGiBps,10:F3} {r.BaselineGiBps,11:F3} {r.Ratio,9:F2}");
+        }
+
+        Console.WriteLine();
+    }
+
+    private static void ReportRows(IEnumerable<Row> rows, string prefix)
+    {
+        foreach (Row r in rows)
+        {
+            string key = $"{prefix}_n{r.World}_{Report.Size(r.Bytes)}";
+            Report.Result($"{key}_time", r.TimeUs / 1000, "ms");
+            Report.Result($"{key}_algbw", r.AlgGiBps, "GiB/s");
+            Report.Result($"{key}_busbw", r.BusGiBps, "GiB/s");
+            Report.Result($"{key}_baseline", r.BaselineGiBps, "GiB/s");
+            Report.Result($"{key}_ratio", r.Ratio, "x");
+            if (r.Bytes == 4 << 10)
+            {
+                Report.Result($"{prefix}_n{r.World}_4KiB_latency", r.TimeUs, "us");
+            }
+        }
+    }
+
+    /// <summary>The large sizes at N = 4 again with each other pool size (fresh processes per pool size).</summary>
+    private static async Task SweepPoolsAsync(int[] pools, int mainPool, List<Row> mainRows, bool quick)
+    {
+        var rows = mainRows.Where(r => r.World == MaxWorld && SweepSizes.Contains(r.Bytes)).ToList();
+        foreach (int pool in pools.Where(p => p != mainPool))
+        {
+            await using PeerGroup group = PeerGroup.Start(pool);
+            foreach (PeerProcess peer in await group.SpawnAsync(MaxWorld))
+            {
+                await group.JoinAsync(peer);
+            }
+
+            await group.LinkRawRingAsync();
+            foreach (int bytes in SweepSizes)
+            {
+                Row row = await MeasureAsync(group, pool, bytes, PlanFor(bytes, quick));
+                rows.Add(row);
+                ReportRows([row], $"allreduce_pool{pool}");
+            }
+        }
+
+        Console.WriteLine($"pool-size sweep at N = {MaxWorld} (pool {mainPool} rows are from the main run above):");
+        PrintTable(rows.OrderBy(r => r.Bytes).ThenBy(r => r.Pool));
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        int at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+    }
+
+    private static int IntOption(string[] args, string name, int fallback) => Option(args, name) is { } text ? Stats.ParseInt(text) : fallback;
+}
