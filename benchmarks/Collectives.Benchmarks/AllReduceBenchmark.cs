@@ -4,7 +4,8 @@ namespace Collectives.Benchmarks;
 /// Multi-process float32 Sum all-reduce against a raw-TCP ring-copy baseline measured in the same run, for N = 2..4
 /// peer processes joining one after another; then the failure figures (SIGKILL mid-operation at N = 4) and a sweep
 /// of connection-pool sizes. Options: --pool P (main runs; default = the library default), --pools 1,2,4 (sweep,
-/// "none" to skip), --fail-reps R, --quick (fewer iterations), --failure-only.
+/// "none" to skip), --fail-reps R, --quick (fewer iterations), --failure-only, --sizes 4K,64M (subset), --worlds 2,4 (subset),
+/// --no-baseline and --iterations K (all-reduce only, K timed iterations: for profiling).
 /// </summary>
 internal static class AllReduceBenchmark
 {
@@ -34,6 +35,10 @@ internal static class AllReduceBenchmark
         int failReps = IntOption(args, "--fail-reps", 3);
         bool quick = args.Contains("--quick");
         bool failureOnly = args.Contains("--failure-only");
+        bool baseline = !args.Contains("--no-baseline");
+        int iterations = IntOption(args, "--iterations", 0);
+        int[] sizes = Option(args, "--sizes") is { } sizeList ? sizeList.Split(',').Select(ParseSize).ToArray() : Sizes;
+        int[] worlds = Option(args, "--worlds") is { } worldList ? worldList.Split(',').Select(Stats.ParseInt).ToArray() : [2, 3, 4];
         MachineLoad.Print("allreduce", "before");
         Console.WriteLine($"all-reduce benchmark: float32 Sum, out-of-place, loopback, N = 2..{MaxWorld} peer processes, pool size {pool}, master defaults");
         var rows = new List<Row>();
@@ -44,12 +49,23 @@ internal static class AllReduceBenchmark
             for (int world = 2; world <= MaxWorld; world++)
             {
                 await group.JoinAsync(peers[world - 1]);
-                await group.LinkRawRingAsync();
-                foreach (int bytes in failureOnly ? [] : Sizes)
+                if (failureOnly || !worlds.Contains(world))
                 {
-                    Row row = await MeasureAsync(group, pool, bytes, PlanFor(bytes, quick));
+                    continue;
+                }
+
+                await group.LinkRawRingAsync();
+                foreach (int bytes in sizes)
+                {
+                    Plan plan = PlanFor(bytes, quick);
+                    Row row = await MeasureAsync(group, pool, bytes, iterations > 0 ? plan with { Iterations = iterations } : plan, baseline);
                     rows.Add(row);
                     Console.WriteLine($"  measured N={world} {Report.Size(bytes)}: {row.TimeUs / 1000:F3} ms, ratio {row.Ratio:F2} (load {MachineLoad.Read()})");
+                }
+
+                if (rows.LastOrDefault(r => r.World == world && r.Bytes == Sizes[0]) is { TimeUs: > 0 } small)
+                {
+                    await LatencyBreakdownAsync(group, small, quick);
                 }
             }
 
@@ -84,14 +100,14 @@ internal static class AllReduceBenchmark
     };
 
     /// <summary>Runs one size on every accepted peer and folds their times: per iteration the slowest peer, then the median.</summary>
-    internal static async Task<Row> MeasureAsync(PeerGroup group, int pool, int bytes, Plan plan)
+    internal static async Task<Row> MeasureAsync(PeerGroup group, int pool, int bytes, Plan plan, bool baseline = true)
     {
         IReadOnlyList<PeerProcess> peers = group.Accepted;
         int total = plan.Warmup + plan.Iterations;
         ulong tag = group.TakeTags(3 * total);
         foreach (PeerProcess peer in peers)
         {
-            peer.Send($"bench {bytes} {plan.Warmup} {plan.Iterations} {tag} 1");
+            peer.Send($"bench {bytes} {plan.Warmup} {plan.Iterations} {tag} {(baseline ? 1 : 0)}");
         }
 
         var allReduce = new List<double[]>();
@@ -104,6 +120,39 @@ internal static class AllReduceBenchmark
 
         double[] slowest = Stats.MaxPerIteration(allReduce);
         return new Row(pool, peers.Count, bytes, Stats.Median(slowest), slowest.Min(), slowest.Max(), Stats.Median(Stats.MaxPerIteration(ring)));
+    }
+
+    /// <summary>
+    /// Where a small all-reduce's time goes: it needs two master round trips (initiate → commence, complete → verdict)
+    /// and 2(N−1) sequential ring hops; both are timed on their own here and the sum is printed next to the measurement.
+    /// </summary>
+    private static async Task LatencyBreakdownAsync(PeerGroup group, Row small, bool quick)
+    {
+        IReadOnlyList<PeerProcess> peers = group.Accepted;
+        Plan plan = quick ? new Plan(10, 50) : new Plan(30, 200);
+        ulong tag = group.TakeTags(2 * (plan.Warmup + plan.Iterations));
+        for (int i = 0; i < peers.Count; i++)
+        {
+            peers[i].Send($"latency {plan.Warmup} {plan.Iterations} {tag} {(i == 0 ? 1 : 0)}");
+        }
+
+        var pending = new List<double[]>();
+        var token = new List<double[]>();
+        foreach (PeerProcess peer in peers)
+        {
+            pending.Add(ParseTimes(await peer.ExpectAsync("TIMES", PeerGroup.Bound)));
+            token.Add(ParseTimes(await peer.ExpectAsync("TIMES", PeerGroup.Bound)));
+        }
+
+        int world = peers.Count;
+        double masterRtt = Stats.Median(Stats.MaxPerIteration(pending));
+        double hop = Stats.Median(token[0]) / world; // the first peer's time is the whole ring
+        double model = 2 * masterRtt + 2 * (world - 1) * hop;
+        Console.WriteLine($"  latency N={world}: 4KiB all-reduce {small.TimeUs:F0} us; master round trip (peers-pending query) {masterRtt:F0} us; "
+            + $"raw one-way hop {hop:F0} us; model 2 x round trip + {2 * (world - 1)} hops = {model:F0} us");
+        Report.Result($"allreduce_n{world}_master_rtt", masterRtt, "us");
+        Report.Result($"allreduce_n{world}_raw_hop", hop, "us");
+        Report.Result($"allreduce_n{world}_4KiB_model", model, "us");
     }
 
     private static double[] ParseTimes(string[] words) => words.Skip(2).Select(Stats.ParseDouble).ToArray();
@@ -162,6 +211,14 @@ internal static class AllReduceBenchmark
         Console.WriteLine($"pool-size sweep at N = {MaxWorld} (pool {mainPool} rows are from the main run above):");
         PrintTable(rows.OrderBy(r => r.Bytes).ThenBy(r => r.Pool));
     }
+
+    /// <summary>"4K", "64M": a size in KiB or MiB.</summary>
+    private static int ParseSize(string text) => text[^1] switch
+    {
+        'K' or 'k' => Stats.ParseInt(text[..^1]) << 10,
+        'M' or 'm' => Stats.ParseInt(text[..^1]) << 20,
+        _ => Stats.ParseInt(text),
+    };
 
     private static string? Option(string[] args, string name)
     {

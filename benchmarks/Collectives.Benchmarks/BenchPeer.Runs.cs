@@ -51,6 +51,36 @@ internal sealed partial class BenchPeer
         Say("TIMES ring " + string.Join(' ', ringUs.Select(t => t.ToString("0.#", CultureInfo.InvariantCulture))));
     }
 
+    /// <summary>
+    /// The pieces a small all-reduce is made of, timed on their own, each started on a barrier: a master round trip
+    /// that waits for every peer (the peers-pending query) and one byte passed once around the raw-socket ring.
+    /// </summary>
+    private async Task LatencyAsync(int warmup, int iterations, ulong tag, bool first)
+    {
+        var pendingUs = new List<double>();
+        var tokenUs = new List<double>();
+        using var deadline = new CancellationTokenSource(CommandBound);
+        for (int i = 0; i < warmup + iterations; i++)
+        {
+            await BarrierAsync(tag++);
+            long start = Stopwatch.GetTimestamp();
+            await communicator.ArePeersPendingAsync().WaitAsync(CommandBound);
+            double pending = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            await BarrierAsync(tag++);
+            start = Stopwatch.GetTimestamp();
+            await ring.PassTokenAsync(first, deadline.Token);
+            double token = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            if (i >= warmup)
+            {
+                pendingUs.Add(pending);
+                tokenUs.Add(token);
+            }
+        }
+
+        Say("TIMES pending " + string.Join(' ', pendingUs.Select(t => t.ToString("0.#", CultureInfo.InvariantCulture))));
+        Say("TIMES token " + string.Join(' ', tokenUs.Select(t => t.ToString("0.#", CultureInfo.InvariantCulture))));
+    }
+
     /// <summary>What one peer sends (and receives) in a ring all-reduce: 2(N−1)/N of the buffer.</summary>
     public static long RingBytesPerPeer(long bytes, int world) => 2 * (world - 1) * bytes / world;
 

@@ -13,10 +13,12 @@ namespace Collectives.Benchmarks;
 /// </summary>
 /// <remarks>
 /// Commands and replies:
+/// <c>warmup &lt;scratch master&gt;</c> → WARM;
 /// <c>connect</c> → REGISTERED &lt;t&gt;, ACCEPTED &lt;id&gt; &lt;t start&gt; &lt;t registered&gt; &lt;t accepted&gt;;
 /// <c>update</c> → UPDATED &lt;t&gt;; <c>waitworld &lt;n&gt;</c> → WAITING, WORLD &lt;n&gt; &lt;t&gt;;
 /// <c>raw-link &lt;successor raw port&gt;</c> → RAW-LINKED;
 /// <c>bench &lt;bytes&gt; &lt;warm-up&gt; &lt;iterations&gt; &lt;first tag&gt; &lt;ring 0|1&gt;</c> → TIMES allreduce &lt;µs...&gt;, TIMES ring &lt;µs...&gt;;
+/// <c>latency &lt;warm-up&gt; &lt;iterations&gt; &lt;first tag&gt; &lt;first 0|1&gt;</c> → TIMES pending &lt;µs...&gt;, TIMES token &lt;µs...&gt;;
 /// <c>fail-op &lt;bytes&gt; &lt;first tag&gt; &lt;progress fraction&gt;</c> → STARTED, FLOWING, FAILED/DONE, RETRIED (see <see cref="FailOpAsync"/>);
 /// <c>exit</c>. Errors print ERROR &lt;command&gt; &lt;message&gt;.
 /// </remarks>
@@ -78,10 +80,12 @@ internal sealed partial class BenchPeer(Communicator communicator, RawRing ring)
     private Task ExecuteAsync(string[] words) => words[0] switch
     {
         "connect" => ConnectAsync(),
+        "warmup" => WarmUpAsync(IPEndPoint.Parse(words[1])),
         "update" => UpdateAsync(),
         "waitworld" => WaitWorldAsync(Stats.ParseInt(words[1])),
         "raw-link" => RawLinkAsync(Stats.ParseInt(words[1])),
         "bench" => BenchAsync(Stats.ParseInt(words[1]), Stats.ParseInt(words[2]), Stats.ParseInt(words[3]), (ulong)Stats.ParseLong(words[4]), words[5] == "1"),
+        "latency" => LatencyAsync(Stats.ParseInt(words[1]), Stats.ParseInt(words[2]), (ulong)Stats.ParseLong(words[3]), words[4] == "1"),
         "fail-op" => FailOpAsync(Stats.ParseInt(words[1]), (ulong)Stats.ParseLong(words[2]), Stats.ParseDouble(words[3])),
         _ => throw new ArgumentException($"unknown command {words[0]}"),
     };
@@ -95,6 +99,22 @@ internal sealed partial class BenchPeer(Communicator communicator, RawRing ring)
         Say($"REGISTERED {registered}");
         await connect.WaitAsync(CommandBound);
         Say($"ACCEPTED {communicator.Id} {start} {registered} {Now()}");
+    }
+
+    /// <summary>
+    /// Runs the connect path once against a throwaway master (alone there, so accepted at once) and leaves, so a later
+    /// timed join measures the protocol rather than first-call JIT.
+    /// </summary>
+    private static async Task WarmUpAsync(IPEndPoint master)
+    {
+        await using (var scratch = new Communicator(new CommunicatorOptions(master) { PeerListen = new IPEndPoint(IPAddress.Loopback, 0) }))
+        {
+            await scratch.ConnectAsync().WaitAsync(CommandBound);
+            await scratch.ArePeersPendingAsync().WaitAsync(CommandBound);
+            await scratch.UpdateTopologyAsync().WaitAsync(CommandBound);
+        }
+
+        Say("WARM");
     }
 
     private async Task UpdateAsync()

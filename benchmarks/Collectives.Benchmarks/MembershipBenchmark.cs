@@ -7,7 +7,8 @@ namespace Collectives.Benchmarks;
 /// Membership on loopback with the master's and the communicator's default settings: connect → accepted for the 2nd,
 /// 4th and 8th peer (peer processes joining one after another), SIGKILL → the others seeing the smaller world, and
 /// SIGSTOP → removal by the heartbeat timeout. Each repetition uses a fresh master and 8 fresh processes.
-/// Options: --reps R.
+/// Options: --reps R; --warm runs each joiner's connect path once against a scratch master first, so the join
+/// figures show the protocol without first-call JIT.
 /// </summary>
 internal static class MembershipBenchmark
 {
@@ -18,20 +19,27 @@ internal static class MembershipBenchmark
     {
         int at = Array.IndexOf(args, "--reps");
         int reps = at >= 0 && at + 1 < args.Length ? Stats.ParseInt(args[at + 1]) : 5;
+        bool warm = args.Contains("--warm");
         MasterOptions defaults = MasterOptions.Default;
         var communicatorDefaults = new CommunicatorOptions(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1));
         MachineLoad.Print("membership", "before");
         Console.WriteLine($"membership benchmark: loopback, {Peers} peer processes x {reps} repetitions; master heartbeat "
             + $"{defaults.HeartbeatInterval.TotalMilliseconds:F0} ms, peer timeout {defaults.PeerTimeout.TotalMilliseconds:F0} ms; peer heartbeat "
-            + $"{communicatorDefaults.HeartbeatInterval.TotalMilliseconds:F0} ms (defaults)");
+            + $"{communicatorDefaults.HeartbeatInterval.TotalMilliseconds:F0} ms (defaults); joiners {(warm ? "warmed up (connect path run once against a scratch master)" : "cold (fresh processes)")}");
         var registered = Reported.ToDictionary(k => k, _ => new List<double>());
         var accepted = Reported.ToDictionary(k => k, _ => new List<double>());
+        var voting = Reported.ToDictionary(k => k, _ => new List<double>());
         var killSeen = new List<double>();
         var stopSeen = new List<double>();
         for (int rep = 1; rep <= reps; rep++)
         {
             await using PeerGroup group = PeerGroup.Start(Transport.TransportOptions.Default.PoolSize);
             PeerProcess[] peers = await group.SpawnAsync(Peers);
+            if (warm)
+            {
+                await WarmUpAsync(peers);
+            }
+
             var line = new List<string>();
             for (int k = 1; k <= Peers; k++)
             {
@@ -40,6 +48,7 @@ internal static class MembershipBenchmark
                 {
                     registered[k].Add(timing.ToRegisteredMs);
                     accepted[k].Add(timing.ToAcceptedMs);
+                    voting[k].Add(timing.ToAcceptedMs - timing.ToUpdateSentMs);
                     line.Add($"peer {k}: {timing.ToRegisteredMs:F1}/{timing.ToAcceptedMs:F1} ms");
                 }
             }
@@ -58,8 +67,11 @@ internal static class MembershipBenchmark
         {
             Row($"peer {k}: connect -> registered", registered[k]);
             Row($"peer {k}: connect -> accepted", accepted[k]);
-            Report.Result($"membership_join{k}_accepted", Stats.Median(accepted[k]), "ms");
-            Report.Result($"membership_join{k}_registered", Stats.Median(registered[k]), "ms");
+            Row($"peer {k}: update sent -> accepted", voting[k]);
+            string mode = warm ? "_warm" : string.Empty;
+            Report.Result($"membership_join{k}{mode}_accepted", Stats.Median(accepted[k]), "ms");
+            Report.Result($"membership_join{k}{mode}_registered", Stats.Median(registered[k]), "ms");
+            Report.Result($"membership_join{k}{mode}_vote_to_accepted", Stats.Median(voting[k]), "ms");
         }
 
         Row("SIGKILL -> world 7 seen (slowest peer)", killSeen);
@@ -67,6 +79,17 @@ internal static class MembershipBenchmark
         Report.Result("membership_sigkill_seen", Stats.Median(killSeen), "ms");
         Report.Result("membership_sigstop_removed", Stats.Median(stopSeen), "ms");
         MachineLoad.Print("membership", "after");
+    }
+
+    private static async Task WarmUpAsync(PeerProcess[] peers)
+    {
+        foreach (PeerProcess peer in peers)
+        {
+            await using var scratch = new MasterServer(MasterOptions.Default with { Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0) });
+            scratch.Start();
+            peer.Send($"warmup {scratch.LocalEndPoint}");
+            await peer.ExpectAsync("WARM", PeerGroup.Bound);
+        }
     }
 
     private static void Row(string name, List<double> values) =>

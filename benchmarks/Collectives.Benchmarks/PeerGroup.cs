@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Collectives.Membership;
 
@@ -58,8 +59,11 @@ internal sealed class PeerGroup : IAsyncDisposable
         return starting.Select(t => t.Result).ToArray();
     }
 
-    /// <summary>What the joiner measured: connect called → registered → accepted (ms).</summary>
-    public readonly record struct JoinTiming(double ToRegisteredMs, double ToAcceptedMs);
+    /// <summary>
+    /// Join times from the joiner's connect call (ms): to registered, to the parent having told the accepted peers
+    /// to update (the relay a training loop's own poll would replace), and to accepted.
+    /// </summary>
+    public readonly record struct JoinTiming(double ToRegisteredMs, double ToUpdateSentMs, double ToAcceptedMs);
 
     /// <summary>Lets <paramref name="joiner"/> in: it connects, and once registered every accepted peer updates the topology.</summary>
     public async Task<JoinTiming> JoinAsync(PeerProcess joiner)
@@ -72,11 +76,12 @@ internal sealed class PeerGroup : IAsyncDisposable
             member.Send("update");
         }
 
+        long updateSent = Stopwatch.GetTimestamp();
         string[] accepted = await joiner.ExpectAsync("ACCEPTED", Bound);
         await Task.WhenAll(members.Select(m => m.ExpectAsync("UPDATED", Bound)));
         _accepted.Add(joiner);
         long start = Stats.ParseLong(accepted[2]);
-        return new JoinTiming(Stats.Ms(start, Stats.ParseLong(accepted[3])), Stats.Ms(start, Stats.ParseLong(accepted[4])));
+        return new JoinTiming(Stats.Ms(start, Stats.ParseLong(accepted[3])), Stats.Ms(start, updateSent), Stats.Ms(start, Stats.ParseLong(accepted[4])));
     }
 
     /// <summary>Forgets a peer the benchmark killed (its process is still disposed with the group).</summary>

@@ -72,6 +72,31 @@ internal sealed class RawRing : IDisposable
         await Task.WhenAll(SendAllAsync(), ReceiveAllAsync());
     }
 
+    /// <summary>
+    /// Passes one byte once around the ring: the first peer sends and then waits for it to come back; every other
+    /// peer waits for it and forwards it. The first peer's time is N sequential one-way hops.
+    /// </summary>
+    public async Task PassTokenAsync(bool first, CancellationToken cancellationToken)
+    {
+        Socket to = _toSuccessor ?? throw new InvalidOperationException("raw ring not linked");
+        Socket from = _fromPredecessor ?? throw new InvalidOperationException("raw ring not linked");
+        byte[] token = new byte[1];
+        if (first)
+        {
+            await to.SendAsync(token, SocketFlags.None, cancellationToken);
+        }
+
+        if (await from.ReceiveAsync(token, SocketFlags.None, cancellationToken) != 1)
+        {
+            throw new SocketException((int)SocketError.ConnectionReset);
+        }
+
+        if (!first)
+        {
+            await to.SendAsync(token, SocketFlags.None, cancellationToken);
+        }
+    }
+
     private void CloseLinks()
     {
         _toSuccessor?.Dispose();
