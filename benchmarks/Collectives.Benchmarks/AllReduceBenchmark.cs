@@ -55,6 +55,11 @@ internal static class AllReduceBenchmark
                 }
 
                 await group.LinkRawRingAsync();
+                if (world == worlds.Min())
+                {
+                    await WarmUpAsync(group);
+                }
+
                 foreach (int bytes in sizes)
                 {
                     Plan plan = PlanFor(bytes, quick);
@@ -98,6 +103,21 @@ internal static class AllReduceBenchmark
         (_, false) => new Plan(1, 5),
         (_, true) => new Plan(1, 3),
     };
+
+    /// <summary>
+    /// Fresh processes run tier-0 code for their first few hundred operations while tiered compilation optimises the
+    /// hot paths in the background; without this the first cell measured (4 KiB at N = 2) came out 3x slower than with
+    /// DOTNET_TieredCompilation=0. Untimed small all-reduces (and ring copies) for 3 s settle it.
+    /// </summary>
+    private static async Task WarmUpAsync(PeerGroup group)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            await MeasureAsync(group, 0, 4 << 10, new Plan(100, 1));
+            await MeasureAsync(group, 0, 1 << 20, new Plan(5, 1));
+        }
+    }
 
     /// <summary>Runs one size on every accepted peer and folds their times: per iteration the slowest peer, then the median.</summary>
     internal static async Task<Row> MeasureAsync(PeerGroup group, int pool, int bytes, Plan plan, bool baseline = true)
@@ -200,6 +220,7 @@ internal static class AllReduceBenchmark
             }
 
             await group.LinkRawRingAsync();
+            await WarmUpAsync(group);
             foreach (int bytes in SweepSizes)
             {
                 Row row = await MeasureAsync(group, pool, bytes, PlanFor(bytes, quick));
