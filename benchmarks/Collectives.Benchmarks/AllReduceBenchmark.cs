@@ -17,7 +17,11 @@ internal static class AllReduceBenchmark
     internal readonly record struct Plan(int Warmup, int Iterations);
 
     /// <summary>One table row. Times are the median over iterations of the slowest peer's time.</summary>
-    internal readonly record struct Row(int Pool, int World, int Bytes, double TimeUs, double MinUs, double MaxUs, double RingUs)
+    /// <remarks>
+    /// <see cref="PairedRatio"/> is the median over iterations of baseline time / all-reduce time of the same iteration
+    /// (the two run back to back), which cancels most of the drift of a shared machine's load.
+    /// </remarks>
+    internal readonly record struct Row(int Pool, int World, int Bytes, double TimeUs, double MinUs, double MaxUs, double RingUs, double PairedRatio)
     {
         public double AlgGiBps => Bytes / (TimeUs * 1e-6) / (1 << 30);
 
@@ -65,7 +69,7 @@ internal static class AllReduceBenchmark
                     Plan plan = PlanFor(bytes, quick);
                     Row row = await MeasureAsync(group, pool, bytes, iterations > 0 ? plan with { Iterations = iterations } : plan, baseline);
                     rows.Add(row);
-                    Console.WriteLine($"  measured N={world} {Report.Size(bytes)}: {row.TimeUs / 1000:F3} ms, ratio {row.Ratio:F2} (load {MachineLoad.Read()})");
+                    Console.WriteLine($"  measured N={world} {Report.Size(bytes)}: {row.TimeUs / 1000:F3} ms, ratio {row.Ratio:F2}, paired {row.PairedRatio:F2} (load {MachineLoad.Read()})");
                 }
 
                 if (rows.LastOrDefault(r => r.World == world && r.Bytes == Sizes[0]) is { TimeUs: > 0 } small)
@@ -139,7 +143,9 @@ internal static class AllReduceBenchmark
         }
 
         double[] slowest = Stats.MaxPerIteration(allReduce);
-        return new Row(pool, peers.Count, bytes, Stats.Median(slowest), slowest.Min(), slowest.Max(), Stats.Median(Stats.MaxPerIteration(ring)));
+        double[] ringSlowest = Stats.MaxPerIteration(ring);
+        double paired = Stats.Median(ringSlowest.Zip(slowest, (r, a) => r / a));
+        return new Row(pool, peers.Count, bytes, Stats.Median(slowest), slowest.Min(), slowest.Max(), Stats.Median(ringSlowest), paired);
     }
 
     /// <summary>
@@ -180,11 +186,11 @@ internal static class AllReduceBenchmark
     private static void PrintTable(IEnumerable<Row> rows)
     {
         Console.WriteLine();
-        Console.WriteLine($"{"pool",4} {"N",2} {"size",7} {"median ms",10} {"min ms",9} {"max ms",9} {"alg GiB/s",10} {"bus GiB/s",10} {"base GiB/s",11} {"bus/base",9}");
+        Console.WriteLine($"{"pool",4} {"N",2} {"size",7} {"median ms",10} {"min ms",9} {"max ms",9} {"alg GiB/s",10} {"bus GiB/s",10} {"base GiB/s",11} {"bus/base",9} {"paired",7}");
         foreach (Row r in rows)
         {
             Console.WriteLine($"{r.Pool,4} {r.World,2} {Report.Size(r.Bytes),7} {r.TimeUs / 1000,10:F3} {r.MinUs / 1000,9:F3} {r.MaxUs / 1000,9:F3} "
-                + $"{r.AlgGiBps,10:F3} {r.BusGiBps,10:F3} {r.BaselineGiBps,11:F3} {r.Ratio,9:F2}");
+                + $"{r.AlgGiBps,10:F3} {r.BusGiBps,10:F3} {r.BaselineGiBps,11:F3} {r.Ratio,9:F2} {r.PairedRatio,7:F2}");
         }
 
         Console.WriteLine();
@@ -200,6 +206,7 @@ internal static class AllReduceBenchmark
             Report.Result($"{key}_busbw", r.BusGiBps, "GiB/s");
             Report.Result($"{key}_baseline", r.BaselineGiBps, "GiB/s");
             Report.Result($"{key}_ratio", r.Ratio, "x");
+            Report.Result($"{key}_ratio_paired", r.PairedRatio, "x");
             if (r.Bytes == 4 << 10)
             {
                 Report.Result($"{prefix}_n{r.World}_4KiB_latency", r.TimeUs, "us");
