@@ -7,7 +7,7 @@ namespace Collectives.Benchmarks;
 /// Membership on loopback with the master's and the communicator's default settings: connect → accepted for the 2nd,
 /// 4th and 8th peer (peer processes joining one after another), SIGKILL → the others seeing the smaller world, and
 /// SIGSTOP → removal by the heartbeat timeout. Each repetition uses a fresh master and 8 fresh processes.
-/// Options: --reps R; --warm runs each joiner's connect path once against a scratch master first, so the join
+/// Options: --reps R; --pool P (data connections per link, default the library's); --warm runs each joiner's connect path once against a scratch master first, so the join
 /// figures show the protocol without first-call JIT.
 /// </summary>
 internal static class MembershipBenchmark
@@ -20,12 +20,14 @@ internal static class MembershipBenchmark
         int at = Array.IndexOf(args, "--reps");
         int reps = at >= 0 && at + 1 < args.Length ? Stats.ParseInt(args[at + 1]) : 5;
         bool warm = args.Contains("--warm");
+        int poolAt = Array.IndexOf(args, "--pool");
+        int pool = poolAt >= 0 && poolAt + 1 < args.Length ? Stats.ParseInt(args[poolAt + 1]) : Transport.TransportOptions.Default.PoolSize;
         MasterOptions defaults = MasterOptions.Default;
         var communicatorDefaults = new CommunicatorOptions(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1));
         MachineLoad.Print("membership", "before");
         Console.WriteLine($"membership benchmark: loopback, {Peers} peer processes x {reps} repetitions; master heartbeat "
             + $"{defaults.HeartbeatInterval.TotalMilliseconds:F0} ms, peer timeout {defaults.PeerTimeout.TotalMilliseconds:F0} ms; peer heartbeat "
-            + $"{communicatorDefaults.HeartbeatInterval.TotalMilliseconds:F0} ms (defaults); joiners {(warm ? "warmed up (connect path run once against a scratch master)" : "cold (fresh processes)")}");
+            + $"{communicatorDefaults.HeartbeatInterval.TotalMilliseconds:F0} ms (defaults); pool size {pool}; joiners {(warm ? "warmed up (connect path run once against a scratch master)" : "cold (fresh processes)")}");
         var registered = Reported.ToDictionary(k => k, _ => new List<double>());
         var accepted = Reported.ToDictionary(k => k, _ => new List<double>());
         var voting = Reported.ToDictionary(k => k, _ => new List<double>());
@@ -33,7 +35,7 @@ internal static class MembershipBenchmark
         var stopSeen = new List<double>();
         for (int rep = 1; rep <= reps; rep++)
         {
-            await using PeerGroup group = PeerGroup.Start(Transport.TransportOptions.Default.PoolSize);
+            await using PeerGroup group = PeerGroup.Start(pool);
             PeerProcess[] peers = await group.SpawnAsync(Peers);
             if (warm)
             {
