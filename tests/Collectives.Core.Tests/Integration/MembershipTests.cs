@@ -83,6 +83,31 @@ public class MembershipTests
     }
 
     [Test]
+    public async Task SigkilledPeerProcessShrinksTheWorldAndTheNextUpdateSucceedsWithinOneSecond()
+    {
+        await using var run = new LocalRun();
+        Communicator a = await run.JoinAsync();
+        Communicator b = await run.JoinAsync();
+        await using var child = ChildPeer.Start(run.Master.LocalEndPoint);
+        await child.WaitForLineAsync("REGISTERED", LocalRun.Bound);
+        await Task.WhenAll(a.UpdateTopologyAsync(), b.UpdateTopologyAsync()).WaitAsync(LocalRun.Bound);
+        await child.WaitForLineAsync("ACCEPTED", LocalRun.Bound);
+        await a.WaitForWorldSizesAsync(s => s.Global == 3, LocalRun.Bound);
+
+        var clock = Stopwatch.StartNew();
+        child.Kill();
+        foreach (Communicator p in new[] { a, b })
+        {
+            await p.WaitForWorldSizesAsync(s => s.Global == 2, LocalRun.Bound);
+        }
+
+        TestContext.Out.WriteLine($"world shrank {clock.ElapsedMilliseconds} ms after SIGKILL");
+        var update = Stopwatch.StartNew();
+        await Task.WhenAll(a.UpdateTopologyAsync(), b.UpdateTopologyAsync()).WaitAsync(TimeSpan.FromSeconds(1));
+        Assert.That(update.Elapsed, Is.LessThan(TimeSpan.FromSeconds(1)));
+    }
+
+    [Test]
     public async Task JoinerCallingUpdateTopologyRightAfterConnectDoesNotDeadlock()
     {
         await using var run = new LocalRun();
