@@ -236,23 +236,20 @@ public class LoopbackTransportTests
 
         using var rogue = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await rogue.ConnectAsync(pair.Listener.LocalEndPoint);
-        byte[] hello = new byte[FrameHeader.Size + HandshakeHello.Size];
-        new FrameHeader(FrameKind.Handshake, 0, HandshakeHello.Size, 0, 0, 0).Write(hello);
-        new HandshakeHello(LoopbackPair.Version, ConnectionPurpose.Data, rogueId, 99, 0, 1).Write(hello.AsSpan(FrameHeader.Size));
-        await rogue.SendAsync(hello, SocketFlags.None);
-        byte[] reply = new byte[FrameHeader.Size + HandshakeReply.Size];
-        for (int got = 0; got < reply.Length;)
-        {
-            got += await rogue.ReceiveAsync(reply.AsMemory(got), SocketFlags.None);
-        }
+        using var receiver = new Collectives.Transport.Internal.BufferedReceiver(new Collectives.Transport.Internal.SocketByteSource(rogue), 4096);
+        using var handshakeDeadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await Collectives.Transport.Internal.HandshakeExchange.RunClientAsync(rogue, receiver,
+            new HandshakeHello(LoopbackPair.Version, ConnectionPurpose.Data, rogueId, 99, 0, 1), null, ErrorCode.RankConnectionFailed, "test",
+            handshakeDeadline.Token);
 
         // A header claiming 4 GiB: refused on sight, no allocation, only this connection breaks.
         byte[] header = new byte[FrameHeader.Size];
         new FrameHeader(FrameKind.Data, 0, uint.MaxValue, 1, 1, 0).Write(header);
         await rogue.SendAsync(header, SocketFlags.None);
 
-        var error = await Assert.ThrowsAsync<ProtocolViolationException>(() => rogueSink.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None));
-        Assert.That(error!.Message, Does.Contain("exceeds the limit"));
+        // The receiver drops the connection (the rogue reads end-of-stream) without waiting for 4 GiB.
+        Assert.That(await ReadUntilClosedAsync(rogue, new byte[64]), Is.True);
+        Assert.That(rogueSink.Completion.IsCompleted, Is.False, "nothing was delivered from the rogue connection");
 
         byte[] payload = RandomBytes(5000, 5);
         byte[] received = new byte[payload.Length];
