@@ -31,7 +31,6 @@ internal static class QuantizationBenchmark
             source[i] = (float)(random.NextDouble() * 2 - 1);
         }
 
-        ReadOnlySpan<byte> sourceBytes = MemoryMarshal.AsBytes(source.AsSpan());
         int pieceBytes = PieceElements * sizeof(float);
         int pieces = BufferElements / PieceElements;
         float[] accumulator = new float[BufferElements];
@@ -52,8 +51,6 @@ internal static class QuantizationBenchmark
                 Report.Result($"quant_dequant_accumulate_{name}", accumulate, "GB/s");
             }
         }
-
-        _ = sourceBytes.Length;
     }
 
     // Warm-up pass over the buffer, then whole passes until the timed window is over.
