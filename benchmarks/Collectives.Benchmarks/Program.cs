@@ -23,11 +23,17 @@ switch (which)
     case "membership":
         await MembershipBenchmark.RunAsync(rest);
         break;
+    case "quantization":
+        await QuantizationBenchmark.RunAsync(rest);
+        break;
+    case "sharedstate":
+        await SharedStateBenchmark.RunAsync(rest);
+        break;
     case "allreduce-peer":
         return await BenchPeer.RunAsync(rest);
     default:
         Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Collectives.Benchmarks -- <benchmark> [options]");
-        Console.WriteLine("benchmarks: transport, allreduce, membership");
+        Console.WriteLine("benchmarks: transport, allreduce, membership, quantization, sharedstate");
         return which == "help" ? 0 : 2;
 }
 

@@ -46,9 +46,9 @@ internal static class StallProbe
 
         foreach (CollectiveOperation op in snapshot)
         {
-            RingAllReduce? run = op.Run;
-            object? active = run is null ? null : typeof(RingAllReduce).GetField("_active", Private)!.GetValue(run);
-            object? piecesLeft = run is null ? null : typeof(RingAllReduce).GetField("_piecesLeft", Private)!.GetValue(run);
+            RingRun? run = op.Run;
+            object? active = run is null ? null : typeof(RingRun).GetField("_active", Private)!.GetValue(run);
+            object? piecesLeft = run is null ? null : typeof(RingRun).GetField("_piecesLeft", Private)!.GetValue(run);
             lines.Add($"  op tag {op.Tag} seq {op.Sequence}: verdict {op.Verdict.Status}, handlers active {active}, pieces left {piecesLeft}, "
                 + $"frames outstanding {run?.Tracker.Outstanding}, send failure {run?.Tracker.Failure?.Message}, slot target broken {(op.Slot?.Target as OutboundLink)?.IsBroken}");
         }

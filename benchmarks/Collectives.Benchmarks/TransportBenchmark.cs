@@ -35,7 +35,7 @@ internal static class TransportBenchmark
         }
     }
 
-    private static async Task<double> RawSocketAsync(int size, int reps)
+    internal static async Task<double> RawSocketAsync(int size, int reps)
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
