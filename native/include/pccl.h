@@ -380,14 +380,21 @@ PCCL_EXPORT pcclResult_t pcclAwaitAsyncReduce(const pcclAsyncReduceOp_t *reduce_
 
 /**
  * Makes the shared state of all accepted peers of the group identical: the most popular content at the expected
- * revision wins and peers that are behind or differ fetch it from up-to-date peers. All peers of the group call it
- * once per step with the revision advanced by exactly 1.
- * Current build: the arguments and state are checked as documented, then the call returns pcclInvalidUsage with a
- * log message (shared-state synchronisation is not in this build yet). It does not block.
- * @return pcclNotInitialized; pcclInvalidArgument for a bad handle, NULL shared_state, NULL infos with count > 0,
- *         a NULL name or data pointer, an unknown type, strategy or device type, or a CUDA tensor;
- *         pcclInvalidUsage if not connected (and, in this build, always after the checks);
- *         pcclPendingAsyncOps while asynchronous all-reduces have not been awaited.
+ * revision wins and peers that are behind or differ fetch it from up-to-date peers (all of them at once), writing
+ * straight into the tensors' data and verifying each by hash. All peers of the group call it once per step with
+ * the revision advanced by exactly 1 (a joiner may pass any lower revision, e.g. 0). On success
+ * shared_state->revision holds the adopted revision (as in PCCL) and, if sync_info_out is not NULL, it receives
+ * the bytes this peer sent and received; after the first sync of a deterministic loop rx_bytes is 0.
+ * Blocks until every peer of the group has called it and the round is done (this peer also serves its tensors to
+ * the others until then, so the memory must stay valid for the whole call); a dead or stalled peer fails it.
+ * @return pcclSuccess; pcclNotInitialized; pcclInvalidArgument for a bad handle, NULL shared_state, NULL infos
+ *         with count > 0, a NULL name or data pointer, a duplicate name, an unknown type, strategy or device type,
+ *         or a CUDA tensor; pcclInvalidUsage if not connected or another sync or topology update runs;
+ *         pcclPendingAsyncOps while asynchronous all-reduces have not been awaited; pcclRankConnectionLost
+ *         (retry) when a peer of the round died or a transfer failed — fetched tensors may then be partly written;
+  *         pcclNoSharedStateAvailable when no peer holds state to adopt;
+ *         pcclKicked for a revision jump of more than 1 or a set of names/types that differs from the group's;
+ *         pcclMasterConnectionFailed.
  */
 PCCL_EXPORT pcclResult_t pcclSynchronizeSharedState(const pcclComm_t *communicator, pcclSharedState_t *shared_state,
                                                     pcclSharedStateSyncStrategy_t strategy,

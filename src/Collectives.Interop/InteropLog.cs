@@ -5,10 +5,6 @@ namespace Collectives.Interop;
 /// <summary>Log messages of the C API layer (event ids 7000-7099).</summary>
 internal static partial class InteropLog
 {
-    [LoggerMessage(EventId = 7000, Level = LogLevel.Warning,
-        Message = "pcclSynchronizeSharedState: shared-state synchronisation is not available in this build of libcollectives yet; returning pcclInvalidUsage")]
-    public static partial void SharedStateUnavailable(ILogger logger);
-
     [LoggerMessage(EventId = 7001, Level = LogLevel.Warning,
         Message = "pcclOptimizeTopology: ring optimisation for a group of {GroupSize} is not available in this build yet; the current ring stays in use (pcclTopologyOptimizationFailed)")]
     public static partial void TopologyOptimizationUnavailable(ILogger logger, int groupSize);

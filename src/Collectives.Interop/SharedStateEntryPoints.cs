@@ -1,11 +1,11 @@
 using System.Runtime.InteropServices;
+using Collectives.SharedState;
 
 namespace Collectives.Interop;
 
 /// <summary>
-/// The logic behind <c>pcclSynchronizeSharedState</c>. The arguments are fully checked and converted here; the
-/// synchronisation itself waits for the library's shared-state API, so for now a valid call ends in InvalidUsage
-/// with a logged explanation.
+/// The logic behind <c>pcclSynchronizeSharedState</c>: the C declaration is checked and converted, synchronised
+/// through <see cref="Communicator.SynchronizeSharedStateAsync"/>, and the adopted revision written back.
 /// </summary>
 internal static unsafe class SharedStateEntryPoints
 {
@@ -20,20 +20,33 @@ internal static unsafe class SharedStateEntryPoints
     /// <summary><c>pcclSynchronizeSharedState</c>.</summary>
     public static void Synchronize(nint handle, AbiSharedState* sharedState, int strategy, AbiSharedStateSyncInfo* infoOut)
     {
-        _ = infoOut; // nullable output, written once synchronisation exists
         NativeCommunicator communicator = CommunicatorEntryPoints.Lookup(handle);
-        communicator.RequireConnected();
+        Communicator connected = communicator.RequireConnected();
         LibraryEntryPoints.RequireOut(sharedState, "shared_state");
         if (strategy is < (int)AbiSyncStrategy.EnforcePopular or > (int)AbiSyncStrategy.SendOnly)
         {
             throw AbiConvert.Invalid($"unknown shared-state sync strategy {strategy} (ENFORCE_POPULAR = 0 ... SEND_ONLY = 2)");
         }
 
-        _ = Declarations(sharedState);
+        TensorDeclaration[] declarations = Declarations(sharedState);
         communicator.RequireNoLaunched("pcclSynchronizeSharedState");
-        InteropLog.SharedStateUnavailable(NativeLogging.Interop);
-        throw new CollectivesException(ErrorCode.InvalidUsage,
-            "shared-state synchronisation is not available in this build of libcollectives yet (the arguments were valid)");
+
+        var tensors = new SharedTensor[declarations.Length];
+        for (int i = 0; i < tensors.Length; i++)
+        {
+            TensorDeclaration d = declarations[i];
+            tensors[i] = SharedTensor.FromPointer(d.Name, (void*)d.Data, d.Count, d.Type, d.AllowContentInequality);
+        }
+
+        var set = new SharedTensorSet(sharedState->Revision, tensors);
+        SharedStateSyncInfo info = connected.SynchronizeSharedStateAsync(set, (SharedStateStrategy)strategy).GetAwaiter().GetResult();
+
+        // PCCL updates the caller's revision in place when it adopts the elected one.
+        sharedState->Revision = info.Revision;
+        if (infoOut is not null)
+        {
+            *infoOut = new AbiSharedStateSyncInfo { TxBytes = (ulong)info.TxBytes, RxBytes = (ulong)info.RxBytes };
+        }
     }
 
     /// <summary>Checks and converts every entry of a C shared-state declaration.</summary>

@@ -18,6 +18,7 @@ public sealed class CTestTests
         "test_membership",
         "test_allreduce",
         "test_async",
+        "test_shared_state",
         "test_kill_retry",
         "test_call_overhead",
     ];
