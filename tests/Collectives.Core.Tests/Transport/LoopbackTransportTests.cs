@@ -110,6 +110,14 @@ public class LoopbackTransportTests
                 pair.Link.Send(1, 1, 0, new byte[size], tracker);
             }
 
+            // The listener adopts connections just after the dialler returns: wait until both ends exist, so the break
+            // below reaches every connection of the pool.
+            var adopted = System.Diagnostics.Stopwatch.StartNew();
+            while (pair.Router.AllConnections().Count < 2 && adopted.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(1);
+            }
+
             // Nobody reads on the other side; kill the receiving ends abruptly while the sender is mid-stream.
             pair.Router.BreakAll(new ConnectionLostException(ErrorCode.RankConnectionLost, "receiver gone"));
             Task drained = tracker.DrainAsync();
