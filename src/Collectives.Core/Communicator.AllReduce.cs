@@ -294,14 +294,7 @@ public sealed partial class Communicator
                 break; // the master already decided (a failure elsewhere): stop at once
             }
 
-            try
-            {
-                await Task.WhenAny(run.LocalCompletion, operation.Verdict, Task.Delay(check, cancellationToken)).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Task.WhenAny does not throw; kept for clarity.
-            }
+            await Task.WhenAny(run.LocalCompletion, operation.Verdict, Task.Delay(check, cancellationToken)).ConfigureAwait(false);
 
             if (cancellationToken.IsCancellationRequested)
             {

@@ -53,16 +53,10 @@ public sealed partial class Communicator
         }
 
         PeerLog.Connected(_logger, _options.Master, _self.ToString(), _options.PeerGroup, _peerListener.LocalEndPoint.Port);
-        await AwaitAsync(WaitTopologyAsync(), cancellationToken).ConfigureAwait(false);
+        await AwaitAsync(WaitAsync(_topologyWaiter!.Task), cancellationToken).ConfigureAwait(false);
         Interlocked.CompareExchange(ref _state, 2, 1);
         WorldSizes sizes = WorldSizes;
         PeerLog.Accepted(_logger, sizes.Global, sizes.PeerGroup);
-    }
-
-    private async Task<bool> WaitTopologyAsync()
-    {
-        await _topologyWaiter!.Task.ConfigureAwait(false);
-        return true;
     }
 
     /// <summary>
