@@ -24,6 +24,11 @@ version="0.1.0-local.$(date -u +%Y%m%d%H%M%S).$$"
 started=$SECONDS
 step() { echo; echo "=== pack-and-consume: $* ($((SECONDS - started)) s) ==="; }
 fail() { echo "pack-and-consume: FAILED: $*" >&2; exit 1; }
+# The file names inside a package (a zip): unzip where installed, else Python's zipfile.
+entries() {
+  if command -v unzip >/dev/null; then unzip -Z1 "$1"
+  else python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$1"; fi
+}
 
 native_dir=${COLLECTIVES_NATIVE_DIR:-$root/artifacts/native}
 if [ ! -f "$native_dir/libcollectives.so" ]; then
@@ -43,10 +48,10 @@ for package in Collectives.Core Collectives.Master Collectives.Native.Runtime; d
   [ -f "$feed/$package.$version.nupkg" ] || fail "$package.$version.nupkg missing"
 done
 [ -f "$feed/Collectives.Core.$version.snupkg" ] || fail "Collectives.Core symbols package missing"
-core_entries=$(unzip -Z1 "$feed/Collectives.Core.$version.nupkg")
+core_entries=$(entries "$feed/Collectives.Core.$version.nupkg")
 grep -qx "lib/net10.0/Collectives.Core.xml" <<<"$core_entries" || fail "XML docs not packed"
 grep -qx "README.md" <<<"$core_entries" || fail "README not packed"
-tool_entries=$(unzip -Z1 "$feed/Collectives.Master.$version.nupkg")
+tool_entries=$(entries "$feed/Collectives.Master.$version.nupkg")
 grep -qx "tools/net10.0/any/DotnetToolSettings.xml" <<<"$tool_entries" || fail "Collectives.Master is not a dotnet tool package"
 
 step "restore, build and run a fresh consumer from the feed"
@@ -75,8 +80,10 @@ cat > "$consumer/NuGet.config" <<CONFIG
 </configuration>
 CONFIG
 (cd "$consumer" && dotnet build -c Release "-p:CollectivesVersion=$version") || fail "consumer build"
-(cd "$consumer" && timeout 120 dotnet bin/Release/net10.0/Collectives.PackageConsumer.dll) | tee "$work/consumer.log"
-[ "${PIPESTATUS[0]}" -eq 0 ] || fail "consumer run"
+consumer_ok=0
+(cd "$consumer" && timeout 120 dotnet bin/Release/net10.0/Collectives.PackageConsumer.dll) > "$work/consumer.log" 2>&1 || consumer_ok=$?
+cat "$work/consumer.log"
+[ "$consumer_ok" -eq 0 ] || fail "consumer run exited $consumer_ok"
 grep -q "^consumer: OK$" "$work/consumer.log" || fail "consumer did not report OK"
 [ -d "$packages/collectives.core/$version" ] || fail "Collectives.Core was not restored from the feed"
 
