@@ -141,6 +141,7 @@ public sealed partial class Communicator
         }
 
         PeerLog.TopologyUpdated(_logger, updated.Epoch, updated.WorldSizes.Global, updated.WorldSizes.PeerGroup);
+        LibraryMetrics.RecordWorldSizes(updated.WorldSizes);
         Volatile.Read(ref _topologyWaiter)?.TrySetResult();
     }
 
@@ -156,5 +157,6 @@ public sealed partial class Communicator
         }
 
         PeerLog.MembershipChanged(_logger, changed.WorldSizes.Global, changed.WorldSizes.PeerGroup);
+        LibraryMetrics.RecordWorldSizes(changed.WorldSizes);
     }
 }
