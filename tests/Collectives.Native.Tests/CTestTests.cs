@@ -21,6 +21,7 @@ public sealed class CTestTests
         "test_shared_state",
         "test_kill_retry",
         "test_call_overhead",
+        "test_soname",
     ];
 
     [Test]
