@@ -17,8 +17,11 @@ internal static class CapiBenchmark
     private static readonly int[] DefaultSizes = [4 << 10, 1 << 20, 16 << 20, 64 << 20];
 
     /// <summary>One size at one world size; times are the median over iterations of the slowest peer's time (µs).</summary>
-    /// <remarks><see cref="PairedRatio"/>: median over iterations of .NET time / C API time of the same iteration.</remarks>
-    internal readonly record struct Row(int World, int Bytes, double DotnetUs, double CapiUs, double PairedRatio)
+    /// <remarks>
+    /// <see cref="PairedRatio"/>: median over iterations of .NET time / C API time of the same iteration. The minima
+    /// are the iterations least disturbed by the rest of the machine (the fastest slowest-peer time of each API).
+    /// </remarks>
+    internal readonly record struct Row(int World, int Bytes, double DotnetUs, double CapiUs, double PairedRatio, double DotnetMinUs, double CapiMinUs)
     {
         public double DotnetGiBps => Bytes / (DotnetUs * 1e-6) / (1 << 30);
 
@@ -26,6 +29,9 @@ internal static class CapiBenchmark
 
         /// <summary>C API throughput / .NET throughput, from the two medians.</summary>
         public double Ratio => DotnetUs / CapiUs;
+
+        /// <summary>The same from the two minima.</summary>
+        public double MinRatio => DotnetMinUs / CapiMinUs;
     }
 
     public static async Task RunAsync(string[] args)
@@ -156,7 +162,13 @@ internal static class CapiBenchmark
         double[] dotnetSlowest = Stats.MaxPerIteration(dotnet);
         double[] capiSlowest = Stats.MaxPerIteration(capi);
         double paired = Stats.Median(dotnetSlowest.Zip(capiSlowest, (d, c) => d / c));
-        return new Row(peers.Count, bytes, Stats.Median(dotnetSlowest), Stats.Median(capiSlowest), paired);
+        if (Environment.GetEnvironmentVariable("COLLECTIVES_BENCH_RAW") == "1")
+        {
+            Console.WriteLine($"    raw N={peers.Count} {Report.Size(bytes)} .NET: {string.Join(' ', dotnetSlowest.Select(t => Stats.Format(t / 1000, "0.00")))}");
+            Console.WriteLine($"    raw N={peers.Count} {Report.Size(bytes)} C:    {string.Join(' ', capiSlowest.Select(t => Stats.Format(t / 1000, "0.00")))}");
+        }
+
+        return new Row(peers.Count, bytes, Stats.Median(dotnetSlowest), Stats.Median(capiSlowest), paired, dotnetSlowest.Min(), capiSlowest.Min());
     }
 
     private static double[] ParseTimes(string[] words) => words.Skip(2).Select(Stats.ParseDouble).ToArray();
@@ -164,11 +176,11 @@ internal static class CapiBenchmark
     private static void PrintTable(IEnumerable<Row> rows)
     {
         Console.WriteLine();
-        Console.WriteLine($"{"N",2} {"size",7} {".NET ms",10} {"C API ms",10} {".NET GiB/s",11} {"C GiB/s",9} {"C/.NET",7} {"paired",7}");
+        Console.WriteLine($"{"N",2} {"size",7} {".NET ms",10} {"C API ms",10} {".NET GiB/s",11} {"C GiB/s",9} {"C/.NET",7} {"paired",7} {".NET min",9} {"C min",9} {"min C/.NET",10}");
         foreach (Row r in rows)
         {
             Console.WriteLine($"{r.World,2} {Report.Size(r.Bytes),7} {r.DotnetUs / 1000,10:F3} {r.CapiUs / 1000,10:F3} "
-                + $"{r.DotnetGiBps,11:F3} {r.CapiGiBps,9:F3} {r.Ratio,7:F3} {r.PairedRatio,7:F3}");
+                + $"{r.DotnetGiBps,11:F3} {r.CapiGiBps,9:F3} {r.Ratio,7:F3} {r.PairedRatio,7:F3} {r.DotnetMinUs / 1000,9:F3} {r.CapiMinUs / 1000,9:F3} {r.MinRatio,10:F3}");
         }
 
         Console.WriteLine();
@@ -183,6 +195,7 @@ internal static class CapiBenchmark
             Report.Result($"{key}_capi_time", r.CapiUs / 1000, "ms");
             Report.Result($"{key}_ratio", r.Ratio, "ratio");
             Report.Result($"{key}_ratio_paired", r.PairedRatio, "ratio");
+            Report.Result($"{key}_ratio_min", r.MinRatio, "ratio");
         }
     }
 
