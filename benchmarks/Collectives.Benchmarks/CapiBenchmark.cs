@@ -21,7 +21,12 @@ internal static class CapiBenchmark
     /// <see cref="PairedRatio"/>: median over iterations of .NET time / C API time of the same iteration. The minima
     /// are the iterations least disturbed by the rest of the machine (the fastest slowest-peer time of each API).
     /// </remarks>
-    internal readonly record struct Row(int World, int Bytes, double DotnetUs, double CapiUs, double PairedRatio, double DotnetMinUs, double CapiMinUs)
+    /// <remarks>
+    /// CPU: per iteration the sum over peers of each process's CPU time (every thread of both runtimes) during its
+    /// call, then the median; scheduling delays of a loaded machine inflate wall time far more than CPU time.
+    /// </remarks>
+    internal readonly record struct Row(int World, int Bytes, double DotnetUs, double CapiUs, double PairedRatio, double DotnetMinUs, double CapiMinUs,
+        double DotnetCpuUs, double CapiCpuUs)
     {
         public double DotnetGiBps => Bytes / (DotnetUs * 1e-6) / (1 << 30);
 
@@ -32,6 +37,9 @@ internal static class CapiBenchmark
 
         /// <summary>The same from the two minima.</summary>
         public double MinRatio => DotnetMinUs / CapiMinUs;
+
+        /// <summary>.NET CPU time / C API CPU time per all-reduce (above 1: the C API costs less CPU).</summary>
+        public double CpuRatio => DotnetCpuUs / CapiCpuUs;
     }
 
     public static async Task RunAsync(string[] args)
@@ -153,10 +161,14 @@ internal static class CapiBenchmark
 
         var dotnet = new List<double[]>();
         var capi = new List<double[]>();
+        var dotnetCpu = new List<double[]>();
+        var capiCpu = new List<double[]>();
         foreach (PeerProcess peer in peers)
         {
             dotnet.Add(ParseTimes(await peer.ExpectAsync("TIMES", PeerGroup.Bound * 4)));
             capi.Add(ParseTimes(await peer.ExpectAsync("TIMES", PeerGroup.Bound)));
+            dotnetCpu.Add(ParseTimes(await peer.ExpectAsync("TIMES", PeerGroup.Bound)));
+            capiCpu.Add(ParseTimes(await peer.ExpectAsync("TIMES", PeerGroup.Bound)));
         }
 
         double[] dotnetSlowest = Stats.MaxPerIteration(dotnet);
@@ -168,7 +180,14 @@ internal static class CapiBenchmark
             Console.WriteLine($"    raw N={peers.Count} {Report.Size(bytes)} C:    {string.Join(' ', capiSlowest.Select(t => Stats.Format(t / 1000, "0.00")))}");
         }
 
-        return new Row(peers.Count, bytes, Stats.Median(dotnetSlowest), Stats.Median(capiSlowest), paired, dotnetSlowest.Min(), capiSlowest.Min());
+        return new Row(peers.Count, bytes, Stats.Median(dotnetSlowest), Stats.Median(capiSlowest), paired, dotnetSlowest.Min(), capiSlowest.Min(),
+            Stats.Median(SumPerIteration(dotnetCpu)), Stats.Median(SumPerIteration(capiCpu)));
+    }
+
+    private static double[] SumPerIteration(IReadOnlyList<double[]> perPeer)
+    {
+        int iterations = perPeer.Min(p => p.Length);
+        return Enumerable.Range(0, iterations).Select(i => perPeer.Sum(p => p[i])).ToArray();
     }
 
     private static double[] ParseTimes(string[] words) => words.Skip(2).Select(Stats.ParseDouble).ToArray();
@@ -176,11 +195,12 @@ internal static class CapiBenchmark
     private static void PrintTable(IEnumerable<Row> rows)
     {
         Console.WriteLine();
-        Console.WriteLine($"{"N",2} {"size",7} {".NET ms",10} {"C API ms",10} {".NET GiB/s",11} {"C GiB/s",9} {"C/.NET",7} {"paired",7} {".NET min",9} {"C min",9} {"min C/.NET",10}");
+        Console.WriteLine($"{"N",2} {"size",7} {".NET ms",10} {"C API ms",10} {".NET GiB/s",11} {"C GiB/s",9} {"C/.NET",7} {"paired",7} {".NET min",9} {"C min",9} {"min C/.NET",10} {".NET cpu ms",11} {"C cpu ms",9} {"cpu .NET/C",10}");
         foreach (Row r in rows)
         {
             Console.WriteLine($"{r.World,2} {Report.Size(r.Bytes),7} {r.DotnetUs / 1000,10:F3} {r.CapiUs / 1000,10:F3} "
-                + $"{r.DotnetGiBps,11:F3} {r.CapiGiBps,9:F3} {r.Ratio,7:F3} {r.PairedRatio,7:F3} {r.DotnetMinUs / 1000,9:F3} {r.CapiMinUs / 1000,9:F3} {r.MinRatio,10:F3}");
+                + $"{r.DotnetGiBps,11:F3} {r.CapiGiBps,9:F3} {r.Ratio,7:F3} {r.PairedRatio,7:F3} {r.DotnetMinUs / 1000,9:F3} {r.CapiMinUs / 1000,9:F3} {r.MinRatio,10:F3} "
+                + $"{r.DotnetCpuUs / 1000,11:F3} {r.CapiCpuUs / 1000,9:F3} {r.CpuRatio,10:F3}");
         }
 
         Console.WriteLine();
@@ -196,6 +216,9 @@ internal static class CapiBenchmark
             Report.Result($"{key}_ratio", r.Ratio, "ratio");
             Report.Result($"{key}_ratio_paired", r.PairedRatio, "ratio");
             Report.Result($"{key}_ratio_min", r.MinRatio, "ratio");
+            Report.Result($"{key}_dotnet_cpu", r.DotnetCpuUs / 1000, "ms");
+            Report.Result($"{key}_capi_cpu", r.CapiCpuUs / 1000, "ms");
+            Report.Result($"{key}_cpu_ratio", r.CpuRatio, "ratio");
         }
     }
 

@@ -12,7 +12,8 @@ namespace Collectives.Benchmarks;
 /// <remarks>
 /// Commands and replies: <c>native-open &lt;library path&gt; &lt;master&gt; &lt;pool&gt;</c> → NATIVE-OPEN;
 /// <c>native-join &lt;world&gt;</c> → NATIVE-JOINED &lt;world&gt;;
-/// <c>capi-bench &lt;bytes&gt; &lt;warm-up&gt; &lt;iterations&gt; &lt;first tag&gt;</c> → TIMES dotnet &lt;µs...&gt;, TIMES capi &lt;µs...&gt;.
+/// <c>capi-bench &lt;bytes&gt; &lt;warm-up&gt; &lt;iterations&gt; &lt;first tag&gt;</c> → TIMES dotnet &lt;µs...&gt;, TIMES capi &lt;µs...&gt;,
+/// TIMES dotnet-cpu &lt;µs...&gt;, TIMES capi-cpu &lt;µs...&gt; (the process's CPU time, all threads of both runtimes, per call).
 /// </remarks>
 internal sealed partial class BenchPeer
 {
@@ -60,21 +61,25 @@ internal sealed partial class BenchPeer
         int world = communicator.WorldSizes.PeerGroup;
         var dotnetUs = new List<double>();
         var capiUs = new List<double>();
+        var dotnetCpuUs = new List<double>();
+        var capiCpuUs = new List<double>();
         for (int i = 0; i < warmup + iterations; i++)
         {
-            double dotnet = 0, capi = 0;
+            double dotnet = 0, capi = 0, dotnetCpu = 0, capiCpu = 0;
             for (int turn = 0; turn < 2; turn++)
             {
                 if ((turn == 0) == (i % 2 == 0))
                 {
                     await BarrierAsync(tag++);
+                    TimeSpan cpu = Environment.CpuUsage.TotalTime;
                     long start = Stopwatch.GetTimestamp();
                     await communicator.AllReduceAsync<byte>(_send, _receive, ReduceOp.Sum, tag++, Float32).WaitAsync(CommandBound);
                     dotnet = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+                    dotnetCpu = (Environment.CpuUsage.TotalTime - cpu).TotalMicroseconds;
                 }
                 else
                 {
-                    capi = TimeNativeAllReduce(native, tag);
+                    (capi, capiCpu) = TimeNativeAllReduce(native, tag);
                     tag += 2;
                 }
 
@@ -86,15 +91,22 @@ internal sealed partial class BenchPeer
             {
                 dotnetUs.Add(dotnet);
                 capiUs.Add(capi);
+                dotnetCpuUs.Add(dotnetCpu);
+                capiCpuUs.Add(capiCpu);
             }
         }
 
-        Say("TIMES dotnet " + string.Join(' ', dotnetUs.Select(t => t.ToString("0.#", CultureInfo.InvariantCulture))));
-        Say("TIMES capi " + string.Join(' ', capiUs.Select(t => t.ToString("0.#", CultureInfo.InvariantCulture))));
+        SayTimes("dotnet", dotnetUs);
+        SayTimes("capi", capiUs);
+        SayTimes("dotnet-cpu", dotnetCpuUs);
+        SayTimes("capi-cpu", capiCpuUs);
     }
 
-    /// <summary>A C API barrier on <paramref name="tag"/>, then the timed C API all-reduce on tag + 1 (µs).</summary>
-    private unsafe double TimeNativeAllReduce(NativePeer native, ulong tag)
+    private static void SayTimes(string what, List<double> us) =>
+        Say($"TIMES {what} " + string.Join(' ', us.Select(t => t.ToString("0.#", CultureInfo.InvariantCulture))));
+
+    /// <summary>A C API barrier on <paramref name="tag"/>, then the timed C API all-reduce on tag + 1 (wall and CPU µs).</summary>
+    private unsafe (double Wall, double Cpu) TimeNativeAllReduce(NativePeer native, ulong tag)
     {
         fixed (byte* barrierSend = _barrierSend)
         fixed (byte* barrierReceive = _barrierReceive)
@@ -102,9 +114,11 @@ internal sealed partial class BenchPeer
         fixed (byte* receive = _receive)
         {
             native.AllReduceFloat32Sum(barrierSend, barrierReceive, _barrierSend.Length, tag);
+            TimeSpan cpu = Environment.CpuUsage.TotalTime;
             long start = Stopwatch.GetTimestamp();
             native.AllReduceFloat32Sum(send, receive, _send.Length, tag + 1);
-            return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            double wall = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            return (wall, (Environment.CpuUsage.TotalTime - cpu).TotalMicroseconds);
         }
     }
 }
