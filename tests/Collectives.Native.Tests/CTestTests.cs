@@ -22,6 +22,7 @@ public sealed class CTestTests
         "test_kill_retry",
         "test_call_overhead",
         "test_log_callback",
+        "test_soname",
     ];
 
     [Test]
