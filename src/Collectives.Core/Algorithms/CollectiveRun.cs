@@ -33,6 +33,9 @@ internal abstract class CollectiveRun : IInboundSink
     /// <summary><see cref="Environment.TickCount64"/> of the last piece that arrived (for the progress deadline).</summary>
     public long LastProgress => Interlocked.Read(ref _lastProgress);
 
+    /// <summary>Test seam: runs right after early pieces were released, to widen the window in which they race the start.</summary>
+    internal Action? AfterPiecesReleased { get; set; }
+
     /// <summary>
     /// Starts the run: sends what this peer contributes first. Call after the sink is registered and the links are
     /// set. A run that expects no piece completes here.
@@ -43,6 +46,7 @@ internal abstract class CollectiveRun : IInboundSink
         // contribution up (the direct run copies its input into its slot there) keeps them from folding without it.
         bool complete = StartCore();
         _started.TrySetResult();
+        AfterPiecesReleased?.Invoke();
         if (complete)
         {
             _localDone.TrySetResult();

@@ -62,6 +62,39 @@ public class DirectAllReduceTests
     }
 
     [Test]
+    public async Task PiecesThatArriveBeforeStartStillFoldThisPeersOwnInput()
+    {
+        await using MeshHarness mesh = await MeshHarness.CreateAsync(3, SmallStripes);
+        var random = new Random(77);
+        for (int round = 0; round < 4; round++)
+        {
+            var inputs = Enumerable.Range(0, 3).Select(_ => KernelTestData.RandomBuffer(DataType.Int64, 100, random)).ToArray();
+            (DirectAllReduceRun[] runs, byte[][] outputs, ulong sequence) = mesh.Prepare(DataType.Int64, ReduceOp.Sum, inputs, inPlace: round % 2 == 0);
+            // Peers 1 and 2 deliver everything to peer 0 before peer 0 starts: its pieces wait for the start.
+            runs[1].Start();
+            runs[2].Start();
+            await Task.WhenAll(runs[1].Tracker.DrainAsync(), runs[2].Tracker.DrainAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+            // Give the released pieces every chance to finish before Start returns (they must not fold without peer 0's input).
+            DirectAllReduceRun first = runs[0];
+            first.AfterPiecesReleased = () => ((IAsyncResult)first.LocalCompletion).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(2));
+            first.Start();
+            await Task.WhenAll(runs.Select(r => r.LocalCompletion)).WaitAsync(TimeSpan.FromSeconds(30));
+            foreach (DirectAllReduceRun run in runs)
+            {
+                Assert.That(await run.QuiesceAsync(TimeSpan.FromSeconds(10)), Is.True);
+            }
+
+            foreach (RingHarness.Peer peer in mesh.Peers)
+            {
+                peer.Router.Unregister(sequence);
+            }
+
+            byte[] expected = ExpectedResult(DataType.Int64, ReduceOp.Sum, inputs);
+            Assert.That(outputs, Has.All.EqualTo(expected), $"round {round}");
+        }
+    }
+
+    [Test]
     public async Task APieceForAnotherPeersSlotBreaksTheConnectionAndFailsTheRun()
     {
         await using MeshHarness mesh = await MeshHarness.CreateAsync(3, SmallStripes);
