@@ -33,7 +33,7 @@ public class MasterStateOptimizationProperties
 
     [Test]
     public void ProbesCoverExactlyTheUnknownLinksAndTheAdoptedRingIsOptimal() =>
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(150), Prop.ForAll(Scenarios.ToArbitrary(), scenario =>
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(60), Prop.ForAll(Scenarios.ToArbitrary(), scenario =>
         {
             int n = scenario.Count;
             var (h, peers) = OptimizationDriver.Group(n);
