@@ -117,7 +117,7 @@ public sealed partial class Communicator
             master.Send(new InitiateCollective(tag, descriptor));
             (ulong sequence, PeerId[] ring) = await operation.Commenced.ConfigureAwait(false);
             long txBytes = 0, rxBytes = 0;
-            RingRun run = operation.Run!;
+            CollectiveRun run = operation.Run!;
             try
             {
                 await RunLocallyAsync(operation, ring, cancellationToken).ConfigureAwait(false);
@@ -216,39 +216,21 @@ public sealed partial class Communicator
             return;
         }
 
-        int world = ring.Length;
-        DataType type = operation.Descriptor.DataType;
-        Memory<byte> accumulator = operation.Receive;
-        if (DataTypes.AccumulatorOf(type) != type)
-        {
-            long bytes = checked((long)operation.Descriptor.Count * DataTypes.SizeOf(DataTypes.AccumulatorOf(type)));
-            operation.AccumulatorScratch = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, bytes));
-            accumulator = operation.AccumulatorScratch.AsMemory(0, (int)bytes);
-        }
-
-        var slot = new LinkSlot();
-        PeerId previous = ring[(rank + world - 1) % world];
-        var description = new AllReduceRun(commence.Tag, commence.Seq, (long)operation.Descriptor.Count, type,
-            operation.Descriptor.Op, rank, world, operation.Send, operation.Receive, operation.InPlace, slot, previous.ToGuid(),
-            Math.Min(_options.PieceBytes, _options.Transport.StripeSize));
-        var quantization = new QuantizationOptions(operation.Descriptor.Quantization, operation.Descriptor.QuantizedType);
-        RingRun run = quantization.IsEnabled
-            ? new QuantizedRingRun(description, quantization, accumulator, bytes =>
-            {
-                operation.WireScratch = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, bytes));
-                return operation.WireScratch.AsMemory(0, (int)bytes);
-            })
-            : new PlainRingRun(description, accumulator);
-        if (world > 1)
-        {
-            _router.Register(commence.Seq, commence.Tag, previous.ToGuid(), run);
-        }
-        else
+        (CollectiveRun run, LinkSlot?[] slots) = CreateRun(operation, commence.Seq, ring, rank);
+        if (ring.Length == 1)
         {
             _router.Announce(commence.Seq);
         }
+        else if (run is DirectAllReduceRun)
+        {
+            _router.Register(commence.Seq, commence.Tag, ring.Where((_, r) => r != rank).Select(p => p.ToGuid()).ToArray(), run);
+        }
+        else
+        {
+            _router.Register(commence.Seq, commence.Tag, ring[(rank + ring.Length - 1) % ring.Length].ToGuid(), run);
+        }
 
-        operation.OnCommenced(commence.Seq, ring, run, slot);
+        operation.OnCommenced(commence.Seq, ring, run, slots);
     }
 
     private void OnVerdict(CollectiveVerdict verdict)
@@ -265,26 +247,12 @@ public sealed partial class Communicator
         }
     }
 
-    /// <summary>Dials the successor, starts the run, and waits for it under the progress deadline.</summary>
+    /// <summary>Dials the peers the run sends to, starts the run, and waits for it under the progress deadline.</summary>
     private async Task RunLocallyAsync(CollectiveOperation operation, PeerId[] ring, CancellationToken cancellationToken)
     {
-        RingRun run = operation.Run!;
-        if (ring.Length > 1)
-        {
-            int rank = Array.IndexOf(ring, _self);
-            PeerId next = ring[(rank + 1) % ring.Length];
-            PeerEndpoint endpoint;
-            lock (_gate)
-            {
-                if (!_endpoints.TryGetValue(next, out endpoint))
-                {
-                    throw new CollectivesException(ErrorCode.RankConnectionFailed, $"no address known for peer {next}");
-                }
-            }
-
-            operation.Slot!.Target = await _links.GetAsync(next, endpoint).ConfigureAwait(false);
-        }
-
+        CollectiveRun run = operation.Run!;
+        await Task.WhenAll(operation.Slots.Select((slot, rank) => slot is null ? Task.CompletedTask : ConnectSlotAsync(slot, ring[rank])))
+            .ConfigureAwait(false);
         run.Start();
         TimeSpan check = TimeSpan.FromMilliseconds(Math.Clamp(_options.ProgressTimeout.TotalMilliseconds / 4, 10, 1000));
         while (!run.LocalCompletion.IsCompleted)
@@ -331,7 +299,7 @@ public sealed partial class Communicator
     /// <summary>Makes sure nothing touches the caller's buffers any more before the call returns.</summary>
     private async Task SettleAsync(CollectiveOperation operation)
     {
-        RingRun? run = operation.Run;
+        CollectiveRun? run = operation.Run;
         if (run is null)
         {
             return;
@@ -341,9 +309,12 @@ public sealed partial class Communicator
         {
             // Something is stuck on a stalled socket: breaking the links ends it.
             PeerLog.QuiesceTimeout(_logger, operation.Sequence, operation.Tag);
-            if (operation.Slot?.Target is Transport.OutboundLink link)
+            foreach (LinkSlot? slot in operation.Slots)
             {
-                link.Break(new ConnectionLostException(ErrorCode.RankConnectionLost, "run did not quiesce"));
+                if (slot?.Target is Transport.OutboundLink link)
+                {
+                    link.Break(new ConnectionLostException(ErrorCode.RankConnectionLost, "run did not quiesce"));
+                }
             }
 
             _router.BreakAll(new ConnectionLostException(ErrorCode.RankConnectionLost, "run did not quiesce"));

@@ -35,14 +35,15 @@ internal sealed class CollectiveOperation
 
     public ulong Sequence { get; private set; }
 
-    public RingRun? Run { get; private set; }
+    public CollectiveRun? Run { get; private set; }
 
-    public LinkSlot? Slot { get; private set; }
+    /// <summary>The links the run sends on, by rank (null where it sends nothing), filled in after commencing.</summary>
+    public LinkSlot?[] Slots { get; private set; } = [];
 
     /// <summary>Float16/bfloat16 partials in float32, rented for the run.</summary>
     public byte[]? AccumulatorScratch { get; set; }
 
-    /// <summary>Encoded pieces of a quantized run, rented for the run.</summary>
+    /// <summary>Encoded pieces of a quantized run, or the gathered inputs of a direct run, rented for the run.</summary>
     public byte[]? WireScratch { get; set; }
 
     public Task<(ulong Sequence, PeerId[] Ring)> Commenced => _commenced.Task;
@@ -55,11 +56,11 @@ internal sealed class CollectiveOperation
     public void MarkDone() => _done.TrySetResult();
 
     /// <summary>Called on the control loop when the master commences this operation.</summary>
-    public void OnCommenced(ulong sequence, PeerId[] ring, RingRun? run, LinkSlot? slot)
+    public void OnCommenced(ulong sequence, PeerId[] ring, CollectiveRun? run, LinkSlot?[] slots)
     {
         Sequence = sequence;
         Run = run;
-        Slot = slot;
+        Slots = slots;
         _commenced.TrySetResult((sequence, ring));
     }
 

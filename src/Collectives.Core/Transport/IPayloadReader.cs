@@ -3,6 +3,9 @@ namespace Collectives.Transport;
 /// <summary>Reads the payload of the frame being handled (a <see cref="FramedConnection"/> implements it).</summary>
 public interface IPayloadReader
 {
+    /// <summary>Identity of the peer that sent the frame (from the connection's handshake).</summary>
+    Guid RemoteId { get; }
+
     /// <summary>Payload bytes of the current frame not yet read.</summary>
     int PayloadRemaining { get; }
 

@@ -40,12 +40,22 @@ public sealed class InboundRouter : IFrameHandler, IDataReceiver
     /// <paramref name="source"/>, and announces the sequence number.
     /// </summary>
     /// <exception cref="InvalidOperationException">The sequence number is already registered.</exception>
-    public void Register(ulong sequence, ulong tag, Guid source, IInboundSink sink)
+    public void Register(ulong sequence, ulong tag, Guid source, IInboundSink sink) => Register(sequence, new Registration(tag, source, null, sink));
+
+    /// <summary>
+    /// Registers the sink for run <paramref name="sequence"/> of <paramref name="tag"/>, receiving from every peer in
+    /// <paramref name="sources"/> (a run that hears from all peers at once), and announces the sequence number.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The sequence number is already registered.</exception>
+    public void Register(ulong sequence, ulong tag, IReadOnlyList<Guid> sources, IInboundSink sink) =>
+        Register(sequence, new Registration(tag, Guid.Empty, sources.ToArray(), sink));
+
+    private void Register(ulong sequence, Registration registration)
     {
         TaskCompletionSource signal;
         lock (_gate)
         {
-            if (!_sinks.TryAdd(sequence, new Registration(tag, source, sink)))
+            if (!_sinks.TryAdd(sequence, registration))
             {
                 throw new InvalidOperationException($"sequence number {sequence} is already registered");
             }
@@ -85,7 +95,7 @@ public sealed class InboundRouter : IFrameHandler, IDataReceiver
         {
             foreach ((ulong sequence, Registration registration) in _sinks)
             {
-                if (registration.Source == source && sequence <= upToSequence)
+                if (registration.Accepts(source) && sequence <= upToSequence)
                 {
                     failed.Add(registration.Sink);
                 }
@@ -225,10 +235,10 @@ public sealed class InboundRouter : IFrameHandler, IDataReceiver
             announcement = null;
             if (_sinks.TryGetValue(header.Sequence, out Registration registration))
             {
-                if (registration.Tag != header.Tag || registration.Source != source)
+                if (registration.Tag != header.Tag || !registration.Accepts(source))
                 {
                     throw new ProtocolViolationException(
-                        $"frame for sequence {header.Sequence} carries tag {header.Tag} from {source}, expected tag {registration.Tag} from {registration.Source}");
+                        $"frame for sequence {header.Sequence} carries tag {header.Tag} from {source}, expected tag {registration.Tag} from {registration.Describe()}");
                 }
 
                 return registration.Sink;
@@ -257,5 +267,11 @@ public sealed class InboundRouter : IFrameHandler, IDataReceiver
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private readonly record struct Registration(ulong Tag, Guid Source, IInboundSink Sink);
+    /// <summary>A run's sink and who may send to it: one neighbour, or (<paramref name="Sources"/> set) any of several peers.</summary>
+    private readonly record struct Registration(ulong Tag, Guid Source, Guid[]? Sources, IInboundSink Sink)
+    {
+        public bool Accepts(Guid source) => Sources is null ? source == Source : Array.IndexOf(Sources, source) >= 0;
+
+        public string Describe() => Sources is null ? Source.ToString() : $"one of {Sources.Length} peers";
+    }
 }
