@@ -4,8 +4,11 @@ namespace Collectives.Topology;
 
 /// <summary>
 /// The receiving end of bandwidth probes: accepts <see cref="ConnectionPurpose.BandwidthProbe"/> connections (already
-/// authenticated by the handshake), discards their data frames while counting them, and answers the sender's empty
-/// control frame with a <see cref="ProbeReport"/>. Nothing is buffered, so a probe costs the receiver no memory.
+/// authenticated by the handshake) and discards their data frames while counting them. Once the probe's window (the
+/// milliseconds the sender puts in each data frame's sequence field) has passed since the first frame, it sends the
+/// sender a <see cref="ProbeReport"/> at once, so the sender can stop and drop whatever is still queued on a slow link
+/// instead of waiting for it to drain; an empty control frame from the sender asks for the report early. Nothing is
+/// buffered, so a probe costs the receiver no memory.
 /// </summary>
 internal sealed class BandwidthProbeServer : IFrameHandler
 {
@@ -14,6 +17,9 @@ internal sealed class BandwidthProbeServer : IFrameHandler
     /// rest of the room absorbs stragglers of an earlier round. More is refused rather than served.
     /// </summary>
     public const int MaxConnections = 256;
+
+    // A window longer than a minute is not a probe; clamping keeps a hostile value from meaning "never report".
+    private const ulong MaxWindowMilliseconds = 60_000;
 
     private readonly object _gate = new();
     private readonly Dictionary<FramedConnection, Counter> _counters = [];
@@ -64,18 +70,28 @@ internal sealed class BandwidthProbeServer : IFrameHandler
         if (header.Kind == FrameKind.Data)
         {
             await connection.SkipPayloadAsync(cancellationToken).ConfigureAwait(false);
-            counter.Add(header.PayloadLength, ProbeReport.NowNanoseconds());
+            long window = (long)Math.Clamp(header.Sequence, 1UL, MaxWindowMilliseconds) * 1_000_000;
+            if (counter.Add(header.PayloadLength, ProbeReport.NowNanoseconds(), window))
+            {
+                Reply(connection, counter);
+            }
         }
         else if (header.Kind == FrameKind.Control && header.PayloadLength == 0)
         {
-            Span<byte> reply = stackalloc byte[ProbeReport.Size];
-            counter.Report().Write(reply);
-            connection.TrySendCopy(FrameKind.Control, header.Tag, reply);
+            counter.Close();
+            Reply(connection, counter);
         }
         else
         {
             throw new ProtocolViolationException($"unexpected {header.Kind} frame of {header.PayloadLength} bytes on a bandwidth probe connection");
         }
+    }
+
+    private static void Reply(FramedConnection connection, Counter counter)
+    {
+        Span<byte> reply = stackalloc byte[ProbeReport.Size];
+        counter.Report().Write(reply);
+        connection.TrySendCopy(FrameKind.Control, 0, reply);
     }
 
     void IFrameHandler.OnConnectionClosed(FramedConnection connection, Exception reason)
@@ -90,23 +106,35 @@ internal sealed class BandwidthProbeServer : IFrameHandler
     private sealed class Counter
     {
         private bool _started;
+        private bool _closed;
         private long _bytes;
         private long _first;
         private long _last;
 
-        public void Add(uint length, long now)
+        /// <summary>Counts a frame; true when this frame closes the window (the report is due now, once).</summary>
+        public bool Add(uint length, long now, long windowNanoseconds)
         {
             if (!_started)
             {
                 _started = true;
                 _first = now;
                 _last = now;
-                return;
+                return false;
+            }
+
+            if (_closed)
+            {
+                return false;
             }
 
             _bytes += length;
             _last = now;
+            _closed = now - _first >= windowNanoseconds;
+            return _closed;
         }
+
+        /// <summary>Stops counting (the sender asked for the report).</summary>
+        public void Close() => _closed = true;
 
         public ProbeReport Report() => new(_bytes, _first, _last);
     }

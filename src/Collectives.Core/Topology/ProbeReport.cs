@@ -5,8 +5,8 @@ namespace Collectives.Topology;
 
 /// <summary>
 /// What the receiving end of one probe connection saw: the bytes that arrived after the first frame, and when the first
-/// and the last frame arrived, in nanoseconds of the receiver's monotonic clock. Bytes of the first frame are left out
-/// because its arrival starts the clock; all connections of a probe end at the same receiver, so their times compare.
+/// and the last counted frame arrived, in nanoseconds of the receiver's monotonic clock. Bytes of the first frame are
+/// left out because its arrival starts the clock.
 /// </summary>
 internal readonly record struct ProbeReport(long Bytes, long FirstNanoseconds, long LastNanoseconds)
 {
@@ -43,27 +43,25 @@ internal readonly record struct ProbeReport(long Bytes, long FirstNanoseconds, l
     }
 
     /// <summary>
-    /// The throughput of a probe from its connections' reports: every byte counted, over the span from the earliest first
-    /// arrival to the latest last one. NaN when too little arrived to time anything.
+    /// The throughput of a probe from its connections' reports: the sum of each connection's bytes over its own span.
+    /// The connections run side by side over the same link, so their rates add up. NaN when too little arrived to time
+    /// anything.
     /// </summary>
     public static double Throughput(IReadOnlyList<ProbeReport> reports)
     {
         ArgumentNullException.ThrowIfNull(reports);
-        long bytes = 0;
-        long first = long.MaxValue;
-        long last = long.MinValue;
+        double total = 0;
+        bool timed = false;
         foreach (ProbeReport report in reports)
         {
-            if (report.Bytes == 0)
+            // A connection that delivered a single frame has no span of its own.
+            if (report.Bytes > 0 && report.LastNanoseconds > report.FirstNanoseconds)
             {
-                continue; // A connection that delivered a single frame has no span of its own.
+                total += report.Bytes / ((report.LastNanoseconds - report.FirstNanoseconds) / 1e9);
+                timed = true;
             }
-
-            bytes += report.Bytes;
-            first = Math.Min(first, report.FirstNanoseconds);
-            last = Math.Max(last, report.LastNanoseconds);
         }
 
-        return bytes == 0 || last <= first ? double.NaN : bytes / ((last - first) / 1e9);
+        return timed ? total : double.NaN;
     }
 }

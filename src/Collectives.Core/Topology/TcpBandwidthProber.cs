@@ -8,15 +8,16 @@ namespace Collectives.Topology;
 /// <summary>
 /// Measures sender → receiver throughput over real connections: opens a pool of
 /// <see cref="ConnectionPurpose.BandwidthProbe"/> connections to the target's peer port (handshake and run secret as
-/// for any connection), streams data frames on all of them for the probe's duration, then asks each connection's
-/// receiving end what arrived when (<see cref="ProbeReport"/>). Timing at the receiver makes the figure independent of
-/// how much the sender's kernel buffered.
+/// for any connection) and streams data frames on all of them until each connection's receiving end reports what
+/// arrived when over the probe's window (<see cref="ProbeReport"/>); then the connections are dropped with whatever is
+/// still queued. Timing at the receiver makes the figure independent of how much the kernels and any relay buffered,
+/// and dropping the queue keeps a probe of a slow link as short as one of a fast link.
 /// </summary>
 internal sealed class TcpBandwidthProber : IBandwidthProber
 {
-    // Frames of 256 KiB, four in the send queue per connection: enough to keep the kernel's buffer full between
-    // refills, small enough that the tail sent after the deadline is short next to the probe.
-    private const int FrameBytes = 256 << 10;
+    // Frames of 64 KiB, four in the send queue per connection: enough to keep the kernel's buffer full between refills,
+    // small enough that even a link of a few Mbit/s delivers several frames per connection within a probe's window.
+    private const int FrameBytes = 64 << 10;
     private const int FramesPerRefill = 4;
 
     // Read-only and shared by every probe: the content of a probe does not matter, only its size.
@@ -66,8 +67,11 @@ internal sealed class TcpBandwidthProber : IBandwidthProber
                 }
             }
 
-            long deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-            await Task.WhenAll(streams.Select(s => s.SendUntilAsync(deadline, bound.Token))).ConfigureAwait(false);
+            // The receivers report when the window has passed; past that plus the grace a link too slow to show anything
+            // is asked for its report outright.
+            ulong windowMilliseconds = (ulong)Math.Max(1, duration.TotalMilliseconds);
+            long giveUp = Stopwatch.GetTimestamp() + (long)((duration + _replyGrace).TotalSeconds * Stopwatch.Frequency);
+            await Task.WhenAll(streams.Select(s => s.SendUntilReportedAsync(windowMilliseconds, giveUp, bound.Token))).ConfigureAwait(false);
             ProbeReport[] reports = await Task.WhenAll(streams.Select(s => s.Reply.WaitAsync(bound.Token))).ConfigureAwait(false);
             return ProbeReport.Throughput(reports);
         }
@@ -93,25 +97,28 @@ internal sealed class TcpBandwidthProber : IBandwidthProber
 
         public Task<ProbeReport> Reply => _reply.Task;
 
-        public async Task SendUntilAsync(long deadline, CancellationToken cancellationToken)
+        public async Task SendUntilReportedAsync(ulong windowMilliseconds, long giveUp, CancellationToken cancellationToken)
         {
             var tracker = new SendTracker();
             ulong offset = 0;
-            do
+            while (!_reply.Task.IsCompleted && Stopwatch.GetTimestamp() < giveUp)
             {
                 tracker.Expect(FramesPerRefill);
                 for (int i = 0; i < FramesPerRefill; i++)
                 {
-                    connection.TrySend(new FrameHeader(FrameKind.Data, 0, FrameBytes, 0, 0, offset), Filler, tracker);
+                    connection.TrySend(new FrameHeader(FrameKind.Data, 0, FrameBytes, 0, windowMilliseconds, offset), Filler, tracker);
                     offset += FrameBytes;
                 }
 
-                await tracker.DrainAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+                await Task.WhenAny(tracker.DrainAsync(), _reply.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (tracker.Failure is { } failure)
+                {
+                    throw failure;
+                }
             }
-            while (Stopwatch.GetTimestamp() < deadline);
 
-            // An empty control frame ends the stream; the receiver answers it once every data frame before it arrived.
-            if (!connection.TrySendCopy(FrameKind.Control, 0, ReadOnlySpan<byte>.Empty))
+            // An empty control frame asks for the report now; it is answered once every data frame before it arrived.
+            if (!_reply.Task.IsCompleted && !connection.TrySendCopy(FrameKind.Control, 0, ReadOnlySpan<byte>.Empty))
             {
                 throw connection.BreakReason ?? new ConnectionLostException(ErrorCode.RankConnectionLost, "bandwidth probe connection closed");
             }
