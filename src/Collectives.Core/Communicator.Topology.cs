@@ -15,7 +15,7 @@ public sealed partial class Communicator
     /// <summary>How this peer measures its links: TCP probes unless a test substitutes known rates.</summary>
     internal IBandwidthProber BandwidthProber
     {
-        get => Volatile.Read(ref _prober) ?? Interlocked.CompareExchange(ref _prober, new TcpBandwidthProber(_options.Transport, () => _self.ToGuid()), null) ?? _prober!;
+        get => LazyInitializer.EnsureInitialized(ref _prober, () => new TcpBandwidthProber(_options.Transport, () => _self.ToGuid()));
         set => Volatile.Write(ref _prober, value);
     }
 
@@ -102,8 +102,9 @@ public sealed partial class Communicator
             {
                 rate = await BandwidthProber.MeasureAsync(target, request.Connections, duration, _probesStopped.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is CollectivesException or OperationCanceledException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
+                // Whatever went wrong, the link is simply not measured this time; the call itself must go on.
                 rate = double.NaN;
             }
 
