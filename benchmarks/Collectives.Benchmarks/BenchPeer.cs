@@ -20,6 +20,7 @@ namespace Collectives.Benchmarks;
 /// <c>bench &lt;bytes&gt; &lt;warm-up&gt; &lt;iterations&gt; &lt;first tag&gt; &lt;ring 0|1&gt;</c> → TIMES allreduce &lt;µs...&gt;, TIMES ring &lt;µs...&gt;;
 /// <c>latency &lt;warm-up&gt; &lt;iterations&gt; &lt;first tag&gt; &lt;first 0|1&gt;</c> → TIMES pending &lt;µs...&gt;, TIMES token &lt;µs...&gt;;
 /// <c>fail-op &lt;bytes&gt; &lt;first tag&gt; &lt;progress fraction&gt;</c> → STARTED, FLOWING, FAILED/DONE, RETRIED (see <see cref="FailOpAsync"/>);
+/// the C API commands of the <c>capi</c> benchmark (see CapiPeer.cs);
 /// <c>exit</c>. Errors print ERROR &lt;command&gt; &lt;message&gt;.
 /// </remarks>
 internal sealed partial class BenchPeer(Communicator communicator, RawRing ring)
@@ -87,6 +88,7 @@ internal sealed partial class BenchPeer(Communicator communicator, RawRing ring)
         "bench" => BenchAsync(Stats.ParseInt(words[1]), Stats.ParseInt(words[2]), Stats.ParseInt(words[3]), (ulong)Stats.ParseLong(words[4]), words[5] == "1"),
         "latency" => LatencyAsync(Stats.ParseInt(words[1]), Stats.ParseInt(words[2]), (ulong)Stats.ParseLong(words[3]), words[4] == "1"),
         "fail-op" => FailOpAsync(Stats.ParseInt(words[1]), (ulong)Stats.ParseLong(words[2]), Stats.ParseDouble(words[3])),
+        "native-open" or "native-join" or "capi-bench" => ExecuteCapiAsync(words),
         _ => throw new ArgumentException($"unknown command {words[0]}"),
     };
 

@@ -29,6 +29,9 @@ switch (which)
     case "sharedstate":
         await SharedStateBenchmark.RunAsync(rest);
         break;
+    case "capi":
+        await CapiBenchmark.RunAsync(rest);
+        break;
     case "topology":
         await TopologyBenchmark.RunAsync(rest);
         break;
@@ -36,7 +39,7 @@ switch (which)
         return await BenchPeer.RunAsync(rest);
     default:
         Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Collectives.Benchmarks -- <benchmark> [options]");
-        Console.WriteLine("benchmarks: transport, allreduce, membership, quantization, sharedstate, topology");
+        Console.WriteLine("benchmarks: transport, allreduce, membership, quantization, sharedstate, capi, topology");
         return which == "help" ? 0 : 2;
 }
 

@@ -46,11 +46,11 @@ internal static class StallProbe
 
         foreach (CollectiveOperation op in snapshot)
         {
-            RingRun? run = op.Run;
+            RingRun? run = op.Run as RingRun;
             object? active = run is null ? null : typeof(RingRun).GetField("_active", Private)!.GetValue(run);
             object? piecesLeft = run is null ? null : typeof(RingRun).GetField("_piecesLeft", Private)!.GetValue(run);
             lines.Add($"  op tag {op.Tag} seq {op.Sequence}: verdict {op.Verdict.Status}, handlers active {active}, pieces left {piecesLeft}, "
-                + $"frames outstanding {run?.Tracker.Outstanding}, send failure {run?.Tracker.Failure?.Message}, slot target broken {(op.Slot?.Target as OutboundLink)?.IsBroken}");
+                + $"frames outstanding {run?.Tracker.Outstanding}, send failure {run?.Tracker.Failure?.Message}, slot targets broken {string.Join(",", op.Slots.Select(slot => (slot?.Target as OutboundLink)?.IsBroken))}");
         }
 
         var links = (LinkCache)typeof(Communicator).GetField("_links", Private)!.GetValue(communicator)!;

@@ -19,8 +19,9 @@
  *   - Every blocking call is bounded: when a peer or the master dies or stalls, it returns an error within the
  *     configured heartbeat/progress deadlines instead of hanging (see collectivesCommOptions_t).
  *   - collectivesGetLastErrorMessage() describes the most recent failure on the calling thread.
- *   - Log messages go to stderr. The level comes from the environment variable PCCL_LOG_LEVEL (TRACE, DEBUG,
- *     INFO, WARN, ERR, FATAL or NONE; default WARN) and can be changed with collectivesSetLogLevel().
+ *   - Log messages go to stderr, or to the function installed with collectivesSetLogCallback(). The level comes
+ *     from the environment variable PCCL_LOG_LEVEL (TRACE, DEBUG, INFO, WARN, ERR, FATAL or NONE; default WARN)
+ *     and can be changed with collectivesSetLogLevel().
  *
  * SPDX-License-Identifier: MIT
  */
@@ -554,6 +555,29 @@ PCCL_EXPORT pcclResult_t collectivesGetMasterPort(const pcclMasterInstance_t *ma
  * @return pcclSuccess; pcclInvalidArgument for an unknown level.
  */
 PCCL_EXPORT pcclResult_t collectivesSetLogLevel(collectivesLogLevel_t level);
+
+/**
+ * Receives the library's log messages once installed with collectivesSetLogCallback().
+ * level is a collectivesLogLevel_t value (never COLLECTIVES_LOG_NONE); message is one NUL-terminated UTF-8 line,
+ * "category[event id]: text" (an exception's details follow on further lines), valid only during the call: copy
+ * it to keep it. user is the pointer given to collectivesSetLogCallback().
+ * The callback is called on the library's own threads, possibly on several at once: it must be thread-safe and
+ * return promptly (it runs on the thread doing the logged work). Messages logged while the callback runs on the
+ * same thread (the callback calling into the library) are dropped rather than delivered recursively.
+ */
+typedef void (*collectivesLogCallback_t)(int level, const char *message, void *user);
+
+/**
+ * Sends every log message at or above the level of collectivesSetLogLevel() to callback instead of stderr, for the
+ * whole process (every communicator and master, existing ones included). NULL restores stderr. user is passed
+ * through untouched and may be NULL.
+ * Blocks only until no other thread is still inside the previously installed callback (bounded: 5 s), so once it
+ * returned the previous callback is never called again and its user data may be freed (except by a call made
+ * from inside that callback itself, which returns while its own delivery is still running).
+ * @return pcclSuccess; pcclTimeout if the previous callback was still running on another thread after 5 s (the new
+ *         callback is installed nevertheless).
+ */
+PCCL_EXPORT pcclResult_t collectivesSetLogCallback(collectivesLogCallback_t callback, void *PCCL_NULLABLE user);
 
 /**
  * A short English description of a result code ("unknown result code" for values this library does not define).

@@ -1,6 +1,7 @@
 /* Measures the cost of crossing into the library: a trivial export (collectivesGetVersion), a handle lookup that
  * fails (pcclGetAttribute on a garbage handle: lookup plus error path), and a handle lookup that succeeds
- * (pcclGetAttribute on a connected communicator). Prints ns per call; asserts only the results, not the times. */
+ * (pcclGetAttribute on a connected communicator). Prints ns per call (the trivial calls: best of 3 rounds); asserts
+ * only the results, not the times. */
 #include "harness.h"
 
 #include <time.h>
@@ -19,7 +20,9 @@ static int64_t now_ns(void) {
 
 int main(void) {
     const long trivial_calls = 5000000, lookup_calls = 1000000, error_calls = 100000;
+    const int rounds = 3;
     long i;
+    int pass;
     int64_t start;
     int sum = 0, value = 0;
     uint16_t port = 0;
@@ -29,19 +32,27 @@ int main(void) {
 
     EXPECT_OK(pcclInit());
     CHECK(collectivesGetVersion() == COLLECTIVES_PROTOCOL_VERSION); /* warm up: the runtime starts on first call */
-    start = now_ns();
-    for (i = 0; i < trivial_calls; i++) {
-        sum += local_call();
+    /* Best of a few rounds: on a shared machine the fastest round is the one least disturbed by other processes. */
+    baseline = trivial = 1e12;
+    for (pass = 0; pass < rounds; pass++) {
+        double ns;
+        sum = 0;
+        start = now_ns();
+        for (i = 0; i < trivial_calls; i++) {
+            sum += local_call();
+        }
+        ns = ns_per_call(start, now_ns(), trivial_calls);
+        baseline = ns < baseline ? ns : baseline;
+        CHECK(sum == trivial_calls * COLLECTIVES_PROTOCOL_VERSION);
+        sum = 0;
+        start = now_ns();
+        for (i = 0; i < trivial_calls; i++) {
+            sum += collectivesGetVersion();
+        }
+        ns = ns_per_call(start, now_ns(), trivial_calls);
+        trivial = ns < trivial ? ns : trivial;
+        CHECK(sum == trivial_calls * COLLECTIVES_PROTOCOL_VERSION);
     }
-    baseline = ns_per_call(start, now_ns(), trivial_calls);
-    CHECK(sum == trivial_calls * COLLECTIVES_PROTOCOL_VERSION);
-    sum = 0;
-    start = now_ns();
-    for (i = 0; i < trivial_calls; i++) {
-        sum += collectivesGetVersion();
-    }
-    trivial = ns_per_call(start, now_ns(), trivial_calls);
-    CHECK(sum == trivial_calls * COLLECTIVES_PROTOCOL_VERSION);
 
     master = harness_start_master(&port);
     comm = harness_create_peer(port, 0);

@@ -105,6 +105,7 @@ public sealed partial class Communicator
         }
 
         byte[]? backup = null;
+        var measurement = OperationMeasurement.StartAllReduce(op, quantization.Algorithm);
         try
         {
             if (inPlace && receive.Length > 0)
@@ -140,6 +141,7 @@ public sealed partial class Communicator
                 await SettleAsync(operation).ConfigureAwait(false);
                 txBytes = run.Tracker.BytesWritten;
                 rxBytes = run.ReceivedBytes;
+                LibraryMetrics.RecordPeerBytes(txBytes, rxBytes);
             }
 
             if (!verdict.Success)
@@ -149,10 +151,16 @@ public sealed partial class Communicator
             }
 
             backup = ReturnBackup(backup, restoreInto: null);
+            measurement.Succeeded();
             return new AllReduceInfo(ring.Length, txBytes, rxBytes);
+        }
+        catch (Exception e) when (measurement.Failed(e))
+        {
+            throw; // never reached: the filter only counts the failure
         }
         finally
         {
+            measurement.End();
             ReturnBackup(backup, restoreInto: receive);
             operation.ReturnScratch();
             lock (_gate)

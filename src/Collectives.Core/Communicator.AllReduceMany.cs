@@ -66,6 +66,7 @@ public sealed partial class Communicator
 
             pending = [.. failed, .. pending.Skip(launched)];
             retrying |= failed.Count > 0;
+            Diagnostics.LibraryMetrics.RecordRetries(failed.Count);
 
             async Task RunOneAsync(AllReduceRequest request)
             {

@@ -151,6 +151,7 @@ public sealed partial class Communicator
         }
 
         PeerLog.TopologyUpdated(_logger, updated.Epoch, updated.WorldSizes.Global, updated.WorldSizes.PeerGroup);
+        LibraryMetrics.RecordWorldSizes(updated.WorldSizes);
         Volatile.Read(ref _topologyWaiter)?.TrySetResult();
     }
 
@@ -166,5 +167,6 @@ public sealed partial class Communicator
         }
 
         PeerLog.MembershipChanged(_logger, changed.WorldSizes.Global, changed.WorldSizes.PeerGroup);
+        LibraryMetrics.RecordWorldSizes(changed.WorldSizes);
     }
 }

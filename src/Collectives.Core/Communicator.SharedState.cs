@@ -61,6 +61,7 @@ public sealed partial class Communicator
         var bytes = new Memory<byte>[tensors.Length];
         ServingSession? serving = null;
         SharedStateFetcher? fetcher = null;
+        var measurement = Diagnostics.OperationMeasurement.StartSharedStateSync();
         try
         {
             for (int i = 0; i < tensors.Length; i++)
@@ -102,6 +103,7 @@ public sealed partial class Communicator
             await serving.StopAsync(abandon: !complete.Success, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             long sent = serving.BytesSent;
             serving = null;
+            Diagnostics.LibraryMetrics.RecordSharedStateBytes(sent, received);
             if (!complete.Success || !ok)
             {
                 throw new CollectivesException(ok ? (complete.ErrorCode == ErrorCode.Success ? ErrorCode.RankConnectionLost : complete.ErrorCode) : code,
@@ -109,10 +111,16 @@ public sealed partial class Communicator
             }
 
             state.Revision = decision.Revision;
+            measurement.Succeeded();
             return new SharedStateSyncInfo(sent, received, decision.Revision);
+        }
+        catch (Exception e) when (measurement.Failed(e))
+        {
+            throw; // never reached: the filter only counts the failure
         }
         finally
         {
+            measurement.End();
             if (serving is not null)
             {
                 await serving.StopAsync(abandon: true, TimeSpan.FromSeconds(5)).ConfigureAwait(false);

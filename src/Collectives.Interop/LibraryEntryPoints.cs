@@ -40,6 +40,16 @@ internal static unsafe class LibraryEntryPoints
         NativeLogging.Shared.MinimumLevel = (LogLevel)level;
     }
 
+    /// <summary><c>collectivesSetLogCallback</c>: null restores stderr.</summary>
+    public static void SetLogCallback(delegate* unmanaged[Cdecl]<int, byte*, void*, void> callback, void* user)
+    {
+        if (!NativeLogCallback.Install(callback, user))
+        {
+            throw new CollectivesException(ErrorCode.Timeout,
+                $"the new log callback is installed, but the previous one was still running on another thread after {NativeLogCallback.DrainBound.TotalSeconds:F0} s");
+        }
+    }
+
     /// <summary><c>collectivesCommOptionsInit</c>.</summary>
     public static void CommOptionsInit(AbiCommOptions* options)
     {

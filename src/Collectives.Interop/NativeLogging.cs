@@ -3,8 +3,9 @@ using Microsoft.Extensions.Logging;
 namespace Collectives.Interop;
 
 /// <summary>
-/// Logging for C hosts, which bring no <see cref="ILoggerFactory"/>: one process-wide factory writing to stderr with
-/// a level taken from <c>PCCL_LOG_LEVEL</c> (PCCL's variable and names) and changed by <c>collectivesSetLogLevel</c>.
+/// Logging for C hosts, which bring no <see cref="ILoggerFactory"/>: one process-wide factory writing to the host's
+/// callback (<c>collectivesSetLogCallback</c>) when one is installed and to stderr otherwise, with a level taken from
+/// <c>PCCL_LOG_LEVEL</c> (PCCL's variable and names) and changed by <c>collectivesSetLogLevel</c>.
 /// </summary>
 internal sealed class NativeLogging : ILoggerFactory
 {
@@ -38,15 +39,15 @@ internal sealed class NativeLogging : ILoggerFactory
         _ => null,
     };
 
-    public ILogger CreateLogger(string categoryName) => new StderrLogger(this, categoryName);
+    public ILogger CreateLogger(string categoryName) => new HostLogger(this, categoryName);
 
-    public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException("the C API logs to stderr only");
+    public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException("the C API logs to its callback or to stderr only");
 
     public void Dispose()
     {
     }
 
-    private sealed class StderrLogger(NativeLogging owner, string category) : ILogger
+    private sealed class HostLogger(NativeLogging owner, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -60,6 +61,12 @@ internal sealed class NativeLogging : ILoggerFactory
             }
 
             string text = formatter(state, exception);
+            if (NativeLogCallback.IsInstalled && NativeLogCallback.TryDeliver(logLevel,
+                    exception is null ? $"{category}[{eventId.Id}]: {text}" : $"{category}[{eventId.Id}]: {text}{Environment.NewLine}{exception}"))
+            {
+                return;
+            }
+
             string line = exception is null
                 ? $"{DateTime.UtcNow:HH:mm:ss.fff} {Abbreviation(logLevel)} {category}[{eventId.Id}]: {text}"
                 : $"{DateTime.UtcNow:HH:mm:ss.fff} {Abbreviation(logLevel)} {category}[{eventId.Id}]: {text}{Environment.NewLine}{exception}";

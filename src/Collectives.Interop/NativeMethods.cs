@@ -144,6 +144,11 @@ public static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     public static partial ErrorCode SetLogLevel(int level);
 
+    /// <summary><c>collectivesSetLogCallback</c>: a null callback restores stderr.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "collectivesSetLogCallback")]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    public static partial ErrorCode SetLogCallback(delegate* unmanaged[Cdecl]<int, byte*, void*, void> callback, void* user);
+
     /// <summary><c>collectivesResultString</c>: a static NUL-terminated UTF-8 string.</summary>
     [LibraryImport(LibraryName, EntryPoint = "collectivesResultString")]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]

@@ -55,7 +55,7 @@ internal static class MasterCommandLine
         };
         var secretFile = new Option<SecretFile?>("--secret-file")
         {
-            Description = "File holding the run's shared secret. Checked and kept, but NOT enforced yet: authentication arrives in a later release.",
+            Description = "File holding the run's shared secret: every peer must prove it knows it (HMAC challenge-response; the secret never crosses the wire). Peers read the same file or COLLECTIVES_SECRET.",
             HelpName = "path",
             CustomParser = ParseSecret,
         };

@@ -60,6 +60,21 @@ public static unsafe partial class Exports
         }
     }
 
+    /// <summary><c>pcclResult_t collectivesSetLogCallback(collectivesLogCallback_t callback, void *user)</c>.</summary>
+    [UnmanagedCallersOnly(EntryPoint = "collectivesSetLogCallback", CallConvs = [typeof(CallConvCdecl)])]
+    public static int SetLogCallback(delegate* unmanaged[Cdecl]<int, byte*, void*, void> callback, void* user)
+    {
+        try
+        {
+            LibraryEntryPoints.SetLogCallback(callback, user);
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return Boundary.Fail(e);
+        }
+    }
+
     /// <summary><c>pcclResult_t collectivesCommOptionsInit(collectivesCommOptions_t *options)</c>.</summary>
     [UnmanagedCallersOnly(EntryPoint = "collectivesCommOptionsInit", CallConvs = [typeof(CallConvCdecl)])]
     public static int CommOptionsInit(AbiCommOptions* options)

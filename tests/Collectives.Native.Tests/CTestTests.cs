@@ -21,6 +21,8 @@ public sealed class CTestTests
         "test_shared_state",
         "test_kill_retry",
         "test_call_overhead",
+        "test_log_callback",
+        "test_soname",
     ];
 
     [Test]

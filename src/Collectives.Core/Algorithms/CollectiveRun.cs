@@ -39,8 +39,11 @@ internal abstract class CollectiveRun : IInboundSink
     /// </summary>
     public void Start()
     {
+        // Pieces that arrived early wait for _started; releasing them only after StartCore has set this peer's own
+        // contribution up (the direct run copies its input into its slot there) keeps them from folding without it.
+        bool complete = StartCore();
         _started.TrySetResult();
-        if (StartCore())
+        if (complete)
         {
             _localDone.TrySetResult();
             return;

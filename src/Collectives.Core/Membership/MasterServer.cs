@@ -352,6 +352,12 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
                         MasterLog.Closing(_logger, close.Connection.Value, close.ErrorCode, close.Reason);
                     }
 
+                    if (close.ErrorCode == ErrorCode.Timeout)
+                    {
+                        // MasterState closes with Timeout only for a peer it heard nothing from within the peer timeout.
+                        LibraryMetrics.RecordHeartbeatMiss();
+                    }
+
                     _ids.TryRemove(connection, out _);
                     _ = connection.CloseAsync(TimeSpan.FromSeconds(1)).AsTask();
                     break;

@@ -34,7 +34,11 @@ public sealed partial class FramedConnection : IAsyncDisposable, IPayloadReader
         IsInitiator = isInitiator;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
         _scratch = new byte[Math.Max(options.ReceiveBufferSize, options.StripeSize)];
-        _sendQueue = Channel.CreateUnbounded<OutgoingFrame>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+        // Synchronous continuations: when the send loop is idle, the thread that queues a frame runs the loop itself up to
+        // its first real wait (usually the whole non-blocking write), instead of waking a pool thread for it. That takes
+        // one thread hand-off off every message's latency. The loop never blocks a thread (socket writes that cannot
+        // complete at once continue asynchronously), so the queuing thread gets control back promptly.
+        _sendQueue = Channel.CreateUnbounded<OutgoingFrame>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     }
 
     /// <summary>The handshake that opened this connection (purpose, pool, slot).</summary>
