@@ -32,11 +32,14 @@ switch (which)
     case "capi":
         await CapiBenchmark.RunAsync(rest);
         break;
+    case "topology":
+        await TopologyBenchmark.RunAsync(rest);
+        break;
     case "allreduce-peer":
         return await BenchPeer.RunAsync(rest);
     default:
         Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Collectives.Benchmarks -- <benchmark> [options]");
-        Console.WriteLine("benchmarks: transport, allreduce, membership, quantization, sharedstate, capi");
+        Console.WriteLine("benchmarks: transport, allreduce, membership, quantization, sharedstate, capi, topology");
         return which == "help" ? 0 : 2;
 }
 

@@ -48,6 +48,15 @@ public sealed partial class Communicator
             case SharedStateSyncComplete complete:
                 Volatile.Read(ref _sync)?.OnComplete(complete);
                 break;
+            case MeasureBandwidth measure:
+                OnMeasureBandwidth(measure);
+                break;
+            case TopologyOptimized optimized:
+                OnTopologyOptimized(optimized);
+                break;
+            case TopologyOptimizationFailed failed:
+                OnTopologyOptimizationFailed(failed);
+                break;
             case Kicked kicked:
                 PeerLog.Kicked(_logger, kicked.ErrorCode, kicked.Reason);
                 _master?.Break(new CollectivesException(ErrorCode.Kicked, $"kicked by the master ({kicked.ErrorCode}): {kicked.Reason}"));
@@ -84,6 +93,7 @@ public sealed partial class Communicator
         }
 
         Volatile.Read(ref _sync)?.Fail(reason);
+        FailOptimization(reason);
     }
 
     private void RememberEndpoints(IEnumerable<PeerInfo> peers)

@@ -118,6 +118,7 @@ public sealed partial class Communicator : IAsyncDisposable, IMasterListener
         await _links.DisposeAsync().ConfigureAwait(false);
         _router.BreakAll(new ConnectionLostException(ErrorCode.RankConnectionLost, "communicator disposed"));
         _sharedStateServer.BreakAll(new ConnectionLostException(ErrorCode.RankConnectionLost, "communicator disposed"));
+        StopProbes(new ConnectionLostException(ErrorCode.RankConnectionLost, "communicator disposed"));
         if (_peerListener is not null)
         {
             await _peerListener.DisposeAsync().ConfigureAwait(false);

@@ -76,24 +76,18 @@ internal static unsafe class CommunicatorEntryPoints
     }
 
     /// <summary>
-    /// <c>pcclOptimizeTopology</c>. Ring optimisation is not in the library yet: a group of two has a single ring
-    /// and succeeds, as PCCL does when the ring cannot change; larger groups report TopologyOptimizationFailed, which
-    /// leaves the current ring in use. A run of one peer is InvalidUsage, as in PCCL.
+    /// <c>pcclOptimizeTopology</c>: the collective optimize-topology call of the library (measure unknown links, solve,
+    /// apply the new ring for the next collective) for a group of any size. A run of one peer is InvalidUsage, as in PCCL.
     /// </summary>
     public static void OptimizeTopology(nint handle)
     {
         NativeCommunicator communicator = Lookup(handle);
-        WorldSizes sizes = communicator.RequireConnected().WorldSizes;
-        if (sizes.Global < 2)
+        Communicator connected = communicator.RequireConnected();
+        if (connected.WorldSizes.Global < 2)
         {
             throw new CollectivesException(ErrorCode.InvalidUsage, "pcclOptimizeTopology needs at least two peers in the run");
         }
 
-        if (sizes.PeerGroup > 2)
-        {
-            InteropLog.TopologyOptimizationUnavailable(NativeLogging.Interop, sizes.PeerGroup);
-            throw new CollectivesException(ErrorCode.TopologyOptimizationFailed,
-                $"ring optimisation for a group of {sizes.PeerGroup} is not available in this build yet; the current ring stays in use");
-        }
+        connected.OptimizeTopologyAsync().GetAwaiter().GetResult();
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Collectives.Topology;
 using Collectives.Transport;
 
 namespace Collectives.Membership;
@@ -27,6 +28,9 @@ public sealed record MasterOptions
     /// <summary>Transport limits for control connections.</summary>
     public TransportOptions Transport { get; init; } = TransportOptions.Default;
 
+    /// <summary>How links are probed and the ring is solved when a group calls <c>Communicator.OptimizeTopologyAsync</c>.</summary>
+    public TopologyOptimizationOptions Topology { get; init; } = TopologyOptimizationOptions.Default;
+
     /// <summary>Validates the settings.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public void Validate()
@@ -35,5 +39,7 @@ public sealed record MasterOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(HeartbeatInterval, TimeSpan.Zero, nameof(HeartbeatInterval));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PeerTimeout, HeartbeatInterval, nameof(PeerTimeout));
         Transport.Validate();
+        ArgumentNullException.ThrowIfNull(Topology);
+        Topology.Validate();
     }
 }

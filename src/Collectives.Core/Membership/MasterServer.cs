@@ -52,6 +52,7 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
         {
             PeerTimeout = _options.PeerTimeout,
             HeartbeatInterval = _options.HeartbeatInterval,
+            Topology = _options.Topology,
             // Peer ids must never repeat across master restarts (a stale peer must not pass for a new one).
             PeerIdSeed = new UInt128((ulong)Random.Shared.NextInt64(), (ulong)Random.Shared.NextInt64()),
         });

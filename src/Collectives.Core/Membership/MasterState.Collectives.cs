@@ -20,6 +20,7 @@ internal sealed partial class MasterState
         {
             { State: not PeerLifecycle.Accepted } => "initiated a collective before being accepted",
             { Voted: true } => "initiated a collective while its topology vote is pending",
+            { IsOptimizing: true } => "initiated a collective while in an optimize-topology call",
             _ when peer.InFlight.ContainsKey(initiate.Tag) => $"initiated tag {initiate.Tag} while it is still in flight",
             _ => null,
         };

@@ -11,6 +11,7 @@ internal sealed partial class MasterState
             { State: not PeerLifecycle.Accepted } => "asked the peers-pending query before being accepted",
             { AskedPeersPending: true } => "asked the peers-pending query again while waiting for the answer",
             { Voted: true } => "asked the peers-pending query while its topology vote is pending",
+            { IsOptimizing: true } => "asked the peers-pending query while in an optimize-topology call",
             _ => null,
         };
         if (refusal is not null)

@@ -30,6 +30,7 @@ internal sealed partial class MasterState
         }
 
         _peers.Remove(peer.Id);
+        ReleaseOptimization(peer);
         ReleaseCollectives(peer, reason);
         ReleaseSharedStateSync(peer, reason);
         _phase?.Remove(peer);

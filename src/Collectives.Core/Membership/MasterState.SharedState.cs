@@ -29,6 +29,7 @@ internal sealed partial class MasterState
             { State: not PeerLifecycle.Accepted } => "asked for a shared-state sync before being accepted",
             { IsSyncing: true } => "asked for a shared-state sync while its previous one is in flight",
             { Voted: true } => "asked for a shared-state sync while its topology vote is pending",
+            { IsOptimizing: true } => "asked for a shared-state sync while in an optimize-topology call",
             _ => null,
         };
         SharedStateSubmission<PeerId>? submission = refusal is null ? ToSubmission(peer.Id, sync, out refusal) : null;

@@ -21,6 +21,7 @@ internal sealed partial class MasterState
             { AskedPeersPending: true } => "voted while waiting in the peers-pending query",
             { InFlight.Count: > 0 } => "voted with collectives in flight",
             { IsSyncing: true } => "voted while waiting in a shared-state sync",
+            { IsOptimizing: true } => "voted while in an optimize-topology call",
             _ => null,
         };
         if (refusal is not null)
@@ -98,6 +99,11 @@ internal sealed partial class MasterState
             if (voterGroups.Contains(peer.Group) && peer.PendingSync is not null)
             {
                 return $"peer {peer.Id} waits in a shared-state sync of group {peer.Group}, which needs the voters";
+            }
+
+            if (peer.AskedOptimize)
+            {
+                return $"peer {peer.Id} waits in an optimize-topology call of group {peer.Group}, which needs the voters";
             }
         }
 

@@ -11,8 +11,8 @@ namespace Collectives.Membership;
 /// See docs/design/control-protocol.md for the rules.
 /// </summary>
 /// <remarks>
-/// Extension point for a phase that comes later. Topology optimisation: measured bandwidths feed a solver outside this
-/// class; its ring is queued here (<see cref="HasQueuedRingChange"/>) and adopted by the next vote's establish phase.
+/// Topology optimisation (MasterState.Optimization.cs) applies its ring within the call; <see cref="HasQueuedRingChange"/>
+/// remains the hook for a ring improved in the background and adopted by the next vote's establish phase.
 /// </remarks>
 internal sealed partial class MasterState
 {
@@ -89,6 +89,12 @@ internal sealed partial class MasterState
                 break;
             case SharedStateTransferDone done:
                 OnTransferDone(peer, done);
+                break;
+            case OptimizeTopology:
+                OnOptimizeTopology(peer);
+                break;
+            case BandwidthMeasured measured:
+                OnBandwidthMeasured(peer, measured);
                 break;
             case PeerHeartbeat:
                 break;
@@ -180,7 +186,8 @@ internal sealed partial class MasterState
 
     /// <summary>
     /// Carries out everything the last event made possible, in an order where no step can enable an earlier one:
-    /// shared-state rounds are decided, removals are announced, the establish phase advances, orphaned pending peers
+    /// shared-state rounds are decided, removals are announced, topology optimisations gather, probe and finish
+    /// (a finished one changes only its group's ring order, which no later step depends on), the establish phase advances, orphaned pending peers
     /// are let in, collectives commence, the query is answered, and votes complete, pass or fail. Deciding a round
     /// goes first because it can kick peers, whose removal the later steps must see; none of them can complete a
     /// round's collection (that needs requests from every accepted member, and only removals change who that is while
@@ -190,6 +197,7 @@ internal sealed partial class MasterState
     {
         SettleSharedStateSync();
         AnnounceMembershipChange();
+        SettleOptimizations();
         AdvanceEstablishPhase();
         AdmitOrphanedPeers();
         SettleCollectives();

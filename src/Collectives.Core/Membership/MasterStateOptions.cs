@@ -19,6 +19,9 @@ internal sealed record MasterStateOptions
     /// <summary>Bounds on message contents; the state keeps its rings within <see cref="ProtocolLimits.MaxPeersPerRing"/>.</summary>
     public ProtocolLimits Limits { get; init; } = ProtocolLimits.Default;
 
+    /// <summary>How links are probed and the ring solved when a group optimises its topology.</summary>
+    public Topology.TopologyOptimizationOptions Topology { get; init; } = Collectives.Topology.TopologyOptimizationOptions.Default;
+
     /// <summary>
     /// Mixed into every assigned <see cref="PeerId"/>. The server sets a random value per master lifetime so that ids
     /// are not reused across master restarts; tests keep it fixed for reproducible runs.

@@ -48,6 +48,15 @@ internal sealed class PeerRecord
     /// <summary>Asked for a shared-state sync and not yet told its end (failed, or the round's outcome).</summary>
     public bool IsSyncing => PendingSync is not null || SyncRound is not null;
 
+    /// <summary>Asked to optimise the topology and its group's run has not started yet.</summary>
+    public bool AskedOptimize { get; set; }
+
+    /// <summary>The optimisation run it takes part in, until it is told the new ring; null otherwise.</summary>
+    public OptimizationRun? Optimization { get; set; }
+
+    /// <summary>In an optimize-topology call: asked, and not yet told the outcome.</summary>
+    public bool IsOptimizing => AskedOptimize || Optimization is not null;
+
     /// <summary>Ops this peer initiated that have no verdict for it yet, by tag (one op per tag at a time).</summary>
     public Dictionary<ulong, CollectiveRecord> InFlight { get; } = [];
 

@@ -149,7 +149,7 @@ public class ControlMessageCodecHostileInputTests
         yield return Case("TypeZero", w => w.Array(1).Int(0));
         yield return Case("TypeNegative", w => w.Array(1).Int(-1));
         yield return Case("TypeReservedForSharedState", w => w.Array(1).Int(18));
-        yield return Case("TypeReservedForTopology", w => w.Array(1).Int(32));
+        yield return Case("TypeReservedForTopology", w => w.Array(1).Int(34));
         yield return Case("TypeOverAByte", w => w.Array(1).Int(256 + (int)MessageType.Leave));
         yield return Case("TypeHuge", w => w.Array(1).UInt(ulong.MaxValue));
         yield return Case("ServerTypeSentToMaster", w => w.Array(2).Int((int)MessageType.PeersPendingAnswer).Bool(true));

@@ -129,6 +129,12 @@ internal static class ControlMessageGen
         Gen.Constant((true, ErrorCode.Success)),
         FailureCode.Select(code => (false, code)));
 
+    /// <summary>Bandwidths as a probe reports them: NaN for a failed probe, else finite and non-negative.</summary>
+    public static Gen<double> Rate { get; } = Gen.Frequency(
+        (1, Gen.Constant(double.NaN)),
+        (1, Gen.Constant(0.0)),
+        (4, Gen.Choose(1, int.MaxValue).Select(x => x * 1e3)));
+
     public static Gen<ClientMessage> Client { get; } = Gen.OneOf(
         (from peerGroup in UInt32
          from port in UInt16
@@ -152,7 +158,11 @@ internal static class ControlMessageGen
         (from round in UInt64
          from outcome in Outcome
          from reason in Reason
-         select (ClientMessage)new SharedStateTransferDone(round, outcome.Success, outcome.Code, reason)));
+         select (ClientMessage)new SharedStateTransferDone(round, outcome.Success, outcome.Code, reason)),
+        Gen.Constant<ClientMessage>(new OptimizeTopology()),
+        Gen.Zip(UInt64, ListOf(Gen.Zip(PeerId, Rate).Select(t => new BandwidthSample(t.Item1, t.Item2))))
+            .Select(t => (ClientMessage)new BandwidthMeasured(t.Item1, t.Item2)));
+
 
     public static Gen<ServerMessage> Server { get; } = Gen.OneOf(
         Gen.Zip(PeerId, Gen.Elements(true, false)).Select(t => (ServerMessage)new Registered(t.Item1, t.Item2)),
@@ -187,5 +197,17 @@ internal static class ControlMessageGen
         (from round in UInt64
          from outcome in Outcome
          from reason in Reason
-         select (ServerMessage)new SharedStateSyncComplete(round, outcome.Success, outcome.Code, reason)));
+         select (ServerMessage)new SharedStateSyncComplete(round, outcome.Success, outcome.Code, reason)),
+        (from round in UInt64
+         from duration in Gen.Choose(1, (int)MeasureBandwidth.MaxDurationMilliseconds)
+         from connections in Gen.Choose(1, MeasureBandwidth.MaxConnections)
+         from targets in ListOf(PeerInfo)
+         select (ServerMessage)new MeasureBandwidth(round, (uint)duration, (ushort)connections, targets)),
+        (from epoch in UInt64
+         from sizes in WorldSizes
+         from ring in ListOf(PeerId)
+         from measured in UInt32
+         from bottleneck in Gen.OneOf(Rate.Where(r => !double.IsNaN(r)), Gen.Constant(double.PositiveInfinity))
+         select (ServerMessage)new TopologyOptimized(epoch, sizes, ring, measured, bottleneck)),
+        Gen.Zip(FailureCode, Reason).Select(t => (ServerMessage)new TopologyOptimizationFailed(t.Item1, t.Item2)));
 }

@@ -66,7 +66,13 @@ internal static partial class ControlMessageCodec
                 writer.Write((int)m.ErrorCode);
                 writer.WriteReason(m.Reason, limits);
                 break;
-            case VoteUpdateTopology or QueryPeersPending or PeerHeartbeat or Leave:
+            case BandwidthMeasured m:
+                writer.WriteArrayHeader(3);
+                writer.WriteType(m.Type);
+                writer.Write(m.Round);
+                writer.WriteBandwidthSamples(m.Samples, limits);
+                break;
+            case VoteUpdateTopology or QueryPeersPending or PeerHeartbeat or Leave or OptimizeTopology:
                 writer.WriteArrayHeader(1);
                 writer.WriteType(message.Type);
                 break;
@@ -111,6 +117,12 @@ internal static partial class ControlMessageCodec
                 return new SharedStateTransferDone(round, ok, errorCode, reader.ReadReason("reason"));
             }
 
+            case MessageType.BandwidthMeasured:
+                ExpectFields(ref reader, fields, 2);
+                return new BandwidthMeasured(reader.ReadUInt64("round"), reader.ReadBandwidthSamples("samples"));
+            case MessageType.OptimizeTopology:
+                ExpectFields(ref reader, fields, 0);
+                return new OptimizeTopology();
             case MessageType.VoteUpdateTopology:
                 ExpectFields(ref reader, fields, 0);
                 return new VoteUpdateTopology();

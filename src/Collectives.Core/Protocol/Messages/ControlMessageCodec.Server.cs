@@ -96,6 +96,29 @@ internal static partial class ControlMessageCodec
                 writer.Write((int)m.ErrorCode);
                 writer.WriteReason(m.Reason, limits);
                 break;
+            case MeasureBandwidth m:
+                writer.WriteArrayHeader(5);
+                writer.WriteType(m.Type);
+                writer.Write(m.Round);
+                writer.Write(m.DurationMilliseconds);
+                writer.Write(m.Connections);
+                writer.WritePeerInfoList(m.Targets, limits);
+                break;
+            case TopologyOptimized m:
+                writer.WriteArrayHeader(6);
+                writer.WriteType(m.Type);
+                writer.Write(m.Epoch);
+                writer.WriteWorldSizes(m.WorldSizes);
+                writer.WritePeerIdList(m.Ring, limits);
+                writer.Write(m.MeasuredLinks);
+                writer.Write(m.BottleneckBytesPerSecond);
+                break;
+            case TopologyOptimizationFailed m:
+                writer.WriteArrayHeader(3);
+                writer.WriteType(m.Type);
+                writer.Write((int)m.ErrorCode);
+                writer.WriteReason(m.Reason, limits);
+                break;
             case MasterHeartbeat:
                 writer.WriteArrayHeader(1);
                 writer.WriteType(message.Type);
@@ -168,6 +191,28 @@ internal static partial class ControlMessageCodec
                 ErrorCode errorCode = reader.ReadErrorCode("errorCode");
                 CheckOutcome(ref reader, ok, errorCode);
                 return new SharedStateSyncComplete(round, ok, errorCode, reader.ReadReason("reason"));
+            }
+
+            case MessageType.MeasureBandwidth:
+                ExpectFields(ref reader, fields, 4);
+                return new MeasureBandwidth(
+                    reader.ReadUInt64("round"), reader.ReadProbeDuration("durationMilliseconds"), reader.ReadProbeConnections("connections"),
+                    reader.ReadPeerInfoList("targets"));
+            case MessageType.TopologyOptimized:
+                ExpectFields(ref reader, fields, 5);
+                return new TopologyOptimized(
+                    reader.ReadUInt64("epoch"), reader.ReadWorldSizes("worldSizes"), reader.ReadPeerIdList("ring"),
+                    reader.ReadUInt32("measuredLinks"), reader.ReadBottleneck("bottleneckBytesPerSecond"));
+            case MessageType.TopologyOptimizationFailed:
+            {
+                ExpectFields(ref reader, fields, 2);
+                ErrorCode failure = reader.ReadErrorCode("errorCode");
+                if (failure == ErrorCode.Success)
+                {
+                    throw reader.Violation("a failed optimisation cannot carry error code Success");
+                }
+
+                return new TopologyOptimizationFailed(failure, reader.ReadReason("reason"));
             }
 
             case MessageType.MasterHeartbeat:

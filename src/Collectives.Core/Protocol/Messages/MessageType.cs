@@ -21,7 +21,11 @@ internal enum MessageType : byte
     SyncSharedState = 16,
     SharedStateTransferDone = 17,
 
-    // Peer → master, reserved: topology optimisation 32–47, other collectives 48–63.
+    // Peer → master: topology optimisation (32–47).
+    OptimizeTopology = 32,
+    BandwidthMeasured = 33,
+
+    // Peer → master, reserved: other collectives 48–63.
 
     // Master → peer: membership and collectives (64–79).
     Registered = 64,
@@ -40,15 +44,22 @@ internal enum MessageType : byte
     SharedStateSyncFailed = 81,
     SharedStateSyncComplete = 82,
 
-    // Master → peer, reserved: topology optimisation 96–111, other collectives 112–127.
+    // Master → peer: topology optimisation (96–111).
+    MeasureBandwidth = 96,
+    TopologyOptimized = 97,
+    TopologyOptimizationFailed = 98,
+
+    // Master → peer, reserved: other collectives 112–127.
 }
 
 /// <summary>Facts about <see cref="MessageType"/> values.</summary>
 internal static class MessageTypes
 {
     public static bool IsClientMessage(MessageType type) =>
-        type is >= MessageType.Register and <= MessageType.Leave or MessageType.SyncSharedState or MessageType.SharedStateTransferDone;
+        type is >= MessageType.Register and <= MessageType.Leave or MessageType.SyncSharedState or MessageType.SharedStateTransferDone
+            or MessageType.OptimizeTopology or MessageType.BandwidthMeasured;
 
     public static bool IsServerMessage(MessageType type) =>
-        type is >= MessageType.Registered and <= MessageType.Kicked or >= MessageType.SharedStateDecision and <= MessageType.SharedStateSyncComplete;
+        type is >= MessageType.Registered and <= MessageType.Kicked or >= MessageType.SharedStateDecision and <= MessageType.SharedStateSyncComplete
+            or >= MessageType.MeasureBandwidth and <= MessageType.TopologyOptimizationFailed;
 }
