@@ -72,7 +72,7 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
             throw new InvalidOperationException("the master was already started");
         }
 
-        _listener = new TransportListener(_options.Listen, _id, ProtocolVersion.Current, _options.Transport, this);
+        _listener = new TransportListener(_options.Listen, _id, ProtocolVersion.Current, _options.Transport, this, logger: _logger);
         _listener.Start();
         MasterLog.Listening(_logger, _listener.LocalEndPoint);
         if (_options.Transport.Secret is null && !IPAddress.IsLoopback(_options.Listen.Address))

@@ -6,14 +6,14 @@ using Collectives.Transport.Internal;
 namespace Collectives.Transport;
 
 /// <summary>
-/// One TCP connection carrying frames (<see cref="FrameHeader"/> + payload) both ways. Sending is queued and zero-copy
+/// One TCP (optionally TLS) connection carrying frames (<see cref="FrameHeader"/> + payload) both ways. Sending is queued and zero-copy
 /// (payloads are written from the sender's memory); receiving hands each frame to an <see cref="IFrameHandler"/>,
 /// which can receive a payload straight into its destination. The connection breaks once, keeps the first reason,
 /// and fails every queued frame and the handler with it.
 /// </summary>
 public sealed partial class FramedConnection : IAsyncDisposable, IPayloadReader
 {
-    private readonly Socket _socket;
+    private readonly IByteStream _stream;
     private readonly BufferedReceiver _receiver;
     private readonly TransportOptions _options;
     private readonly CancellationTokenSource _shutdown = new();
@@ -24,9 +24,10 @@ public sealed partial class FramedConnection : IAsyncDisposable, IPayloadReader
     private Task _receiveLoop = Task.CompletedTask;
     private int _started;
 
-    internal FramedConnection(Socket socket, BufferedReceiver receiver, TransportOptions options, HandshakeHello hello, Guid remoteId, bool isInitiator)
+    internal FramedConnection(Socket socket, IByteStream stream, BufferedReceiver receiver, TransportOptions options, HandshakeHello hello,
+        Guid remoteId, bool isInitiator)
     {
-        _socket = socket;
+        _stream = stream;
         _receiver = receiver;
         _options = options;
         Hello = hello;
@@ -98,16 +99,7 @@ public sealed partial class FramedConnection : IAsyncDisposable, IPayloadReader
             // A registration threw; the break still has to finish.
         }
 
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Already gone.
-        }
-
-        _socket.Close();
+        _stream.Abort();
         ReleaseStall();
         _handler?.OnConnectionClosed(this, reason);
     }
@@ -142,6 +134,7 @@ public sealed partial class FramedConnection : IAsyncDisposable, IPayloadReader
         }
 
         _receiver.Dispose();
+        _stream.Release();
         _shutdown.Dispose();
     }
 
