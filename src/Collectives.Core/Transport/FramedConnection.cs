@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Collectives.Transport.Internal;
+using Microsoft.Extensions.Logging;
 
 namespace Collectives.Transport;
 
@@ -14,6 +15,7 @@ namespace Collectives.Transport;
 public sealed partial class FramedConnection : IAsyncDisposable, IPayloadReader
 {
     private readonly IByteStream _stream;
+    private readonly ILogger? _logger;
     private readonly BufferedReceiver _receiver;
     private readonly TransportOptions _options;
     private readonly CancellationTokenSource _shutdown = new();
@@ -25,8 +27,9 @@ public sealed partial class FramedConnection : IAsyncDisposable, IPayloadReader
     private int _started;
 
     internal FramedConnection(Socket socket, IByteStream stream, BufferedReceiver receiver, TransportOptions options, HandshakeHello hello,
-        Guid remoteId, bool isInitiator)
+        Guid remoteId, bool isInitiator, ILogger? logger = null)
     {
+        _logger = logger;
         _stream = stream;
         _receiver = receiver;
         _options = options;
@@ -34,7 +37,6 @@ public sealed partial class FramedConnection : IAsyncDisposable, IPayloadReader
         RemoteId = remoteId;
         IsInitiator = isInitiator;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
-        _scratch = new byte[Math.Max(options.ReceiveBufferSize, options.StripeSize)];
         _sendQueue = Channel.CreateUnbounded<OutgoingFrame>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
     }
 
@@ -100,6 +102,11 @@ public sealed partial class FramedConnection : IAsyncDisposable, IPayloadReader
         }
 
         _stream.Abort();
+        if (_logger is not null && reason is ProtocolViolationException)
+        {
+            TransportLog.ProtocolViolation(_logger, Hello.Purpose, RemoteEndPoint, reason.Message);
+        }
+
         ReleaseStall();
         _handler?.OnConnectionClosed(this, reason);
     }

@@ -137,7 +137,7 @@ public sealed class TransportListener : IAsyncDisposable
                 return;
             }
 
-            var connection = new FramedConnection(socket, stream, receiver, _options, hello, hello.SenderId, isInitiator: false);
+            var connection = new FramedConnection(socket, stream, receiver, _options, hello, hello.SenderId, isInitiator: false, _logger);
             handedOver = true;
             _acceptor.OnConnected(connection);
         }

@@ -11,7 +11,7 @@ namespace Collectives.Tests.Security;
 internal sealed partial class CountingLoggerFactory : ILoggerFactory
 {
     // Event ids that carry a reason a connection was dropped or refused.
-    private static readonly HashSet<int> DropEvents = [1003, 1004, 3000, 3001, 3002];
+    private static readonly HashSet<int> DropEvents = [1003, 1004, 3000, 3001, 3002, 3004];
 
     private int _errors;
 

@@ -17,4 +17,7 @@ internal static partial class TransportLog
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Debug, Message = "Dropped connection from {Remote}: {Pending} handshakes already pending")]
     public static partial void OverPendingCap(ILogger logger, EndPoint? remote, int pending);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Broke the {Purpose} connection from {Remote}: {Reason}")]
+    public static partial void ProtocolViolation(ILogger logger, ConnectionPurpose purpose, EndPoint? remote, string reason);
 }
