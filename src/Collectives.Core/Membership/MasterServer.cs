@@ -23,7 +23,13 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
     private readonly ILogger _logger;
     private readonly MasterState _state;
     private readonly Channel<MasterEvent> _events = Channel.CreateUnbounded<MasterEvent>(new UnboundedChannelOptions { SingleReader = true });
+    // Messages one connection may have decoded and queued but not yet applied. The state machine runs on one loop;
+    // without a bound, a client flooding valid messages fills the queue faster than it drains and everyone else's
+    // messages (heartbeats included) wait behind the flood until they time out. With it, a flooder's receive loop
+    // waits, TCP pushes back on the flooder alone, and others wait behind at most this many of its messages.
+    private const int MaxQueuedPerConnection = 64;
     private readonly ConcurrentDictionary<FramedConnection, ConnectionId> _ids = new();
+    private readonly ConcurrentDictionary<FramedConnection, SemaphoreSlim> _quotas = new();
     private readonly Dictionary<ConnectionId, FramedConnection> _connections = [];
     private readonly ArrayBufferWriter<byte> _encoder = new(1024);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -179,6 +185,9 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
             throw new ProtocolViolationException($"a {header.Kind} frame on a control connection");
         }
 
+        SemaphoreSlim quota = _quotas.GetOrAdd(connection, static _ => new SemaphoreSlim(MaxQueuedPerConnection, MaxQueuedPerConnection));
+        await quota.WaitAsync(cancellationToken).ConfigureAwait(false);
+        bool queued = false;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, connection.PayloadRemaining));
         try
         {
@@ -197,20 +206,25 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
             catch (ProtocolViolationException e)
             {
                 // The state machine kicks the sender with the reason; the connection closes through its command.
-                _events.Writer.TryWrite(new MasterEvent.Malformed(id, e.Message));
+                queued = _events.Writer.TryWrite(new MasterEvent.Malformed(id, e.Message, quota));
                 return;
             }
 
-            _events.Writer.TryWrite(new MasterEvent.Message(id, message));
+            queued = _events.Writer.TryWrite(new MasterEvent.Message(id, message, quota));
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            if (!queued)
+            {
+                quota.Release();
+            }
         }
     }
 
     void IFrameHandler.OnConnectionClosed(FramedConnection connection, Exception reason)
     {
+        _quotas.TryRemove(connection, out _);
         if (_ids.TryRemove(connection, out ConnectionId id))
         {
             MasterLog.ConnectionClosed(_logger, id.Value, reason.Message);
@@ -251,6 +265,8 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
                 {
                     Apply(e);
                     Execute(_state.DrainOutbox());
+                    (e as MasterEvent.Message)?.Quota.Release();
+                    (e as MasterEvent.Malformed)?.Quota.Release();
                 }
             }
         }
@@ -352,6 +368,7 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
                     }
 
                     _ids.TryRemove(connection, out _);
+                    _quotas.TryRemove(connection, out _);
                     _ = connection.CloseAsync(TimeSpan.FromSeconds(1)).AsTask();
                     break;
             }
@@ -377,11 +394,11 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
     {
         public sealed record Opened(ConnectionId Id, FramedConnection Connection) : MasterEvent;
 
-        public sealed record Message(ConnectionId Id, ClientMessage Content) : MasterEvent;
+        public sealed record Message(ConnectionId Id, ClientMessage Content, SemaphoreSlim Quota) : MasterEvent;
 
         public sealed record Closed(ConnectionId Id, string Reason) : MasterEvent;
 
-        public sealed record Malformed(ConnectionId Id, string Reason) : MasterEvent;
+        public sealed record Malformed(ConnectionId Id, string Reason, SemaphoreSlim Quota) : MasterEvent;
 
         public sealed record Tick : MasterEvent;
 

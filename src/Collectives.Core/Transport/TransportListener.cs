@@ -141,9 +141,9 @@ public sealed class TransportListener : IAsyncDisposable
             handedOver = true;
             _acceptor.OnConnected(connection);
         }
-        catch (Exception e) when (e is CollectivesException or OperationCanceledException or SocketException
-                                      or EndOfStreamException or ObjectDisposedException or IOException)
+        catch (Exception e)
         {
+            // Whatever a stranger's bytes provoke ends here, logged: this task is never observed by anyone.
             Interlocked.Increment(ref _rejectedHandshakes);
             if (e is CollectivesException { ErrorCode: ErrorCode.AuthenticationFailed })
             {
@@ -170,7 +170,8 @@ public sealed class TransportListener : IAsyncDisposable
     {
         OperationCanceledException => $"no complete handshake within {_options.HandshakeTimeout.TotalMilliseconds:F0} ms",
         EndOfStreamException => "closed before completing the handshake",
-        _ => e.Message,
+        CollectivesException or SocketException or IOException or ObjectDisposedException => e.Message,
+        _ => $"{e.GetType().Name}: {e.Message}",
     };
 
     private static EndPoint? RemoteOf(Socket socket)
