@@ -28,6 +28,7 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
     // messages (heartbeats included) wait behind the flood until they time out. With it, a flooder's receive loop
     // waits, TCP pushes back on the flooder alone, and others wait behind at most this many of its messages.
     private const int MaxQueuedPerConnection = 64;
+    private const int MaxBacklog = 4096;
     private readonly ConcurrentDictionary<FramedConnection, ConnectionId> _ids = new();
     private readonly ConcurrentDictionary<FramedConnection, SemaphoreSlim> _quotas = new();
     private readonly Dictionary<ConnectionId, FramedConnection> _connections = [];
@@ -166,6 +167,16 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
 
     void IConnectionAcceptor.OnConnected(FramedConnection connection)
     {
+        if (_events.Reader.CanCount && _events.Reader.Count > MaxBacklog)
+        {
+            // Shed load before the state machine falls behind: a backlog this deep only comes from connection churn
+            // (legitimate traffic keeps the queue near empty), and heartbeats queued behind it would make the master
+            // and its peers think each other dead.
+            MasterLog.Closing(_logger, 0, ErrorCode.MasterConnectionFailed, $"more than {MaxBacklog} events queued: refusing a new connection");
+            _ = connection.DisposeAsync().AsTask();
+            return;
+        }
+
         var id = new ConnectionId(Interlocked.Increment(ref _nextConnectionId));
         _ids[connection] = id;
         MasterLog.ConnectionOpened(_logger, id.Value, connection.RemoteEndPoint);
