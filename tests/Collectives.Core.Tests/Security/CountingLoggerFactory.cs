@@ -41,13 +41,17 @@ internal sealed partial class CountingLoggerFactory : ILoggerFactory
 
         if (DropEvents.Contains(id.Id))
         {
-            string reason = Numbers().Replace(message, "#");
+            string reason = Numbers().Replace(EntryNames().Replace(message, "entry '…'"), "#");
             DropReasons.AddOrUpdate(reason, 1, static (_, n) => n + 1);
         }
     }
 
     [GeneratedRegex(@"(\[[0-9a-f:.]+\]|[0-9a-f]{8}-[0-9a-f-]{27}|\d+)(:\d+)?")]
     private static partial Regex Numbers();
+
+    // Shared-state entry names in reasons are chosen by the sender; one kind of failure must count once.
+    [GeneratedRegex(@"entry (name )?'[^']*'")]
+    private static partial Regex EntryNames();
 
     private sealed class Logger(CountingLoggerFactory owner) : ILogger
     {
