@@ -35,11 +35,14 @@ switch (which)
     case "topology":
         await TopologyBenchmark.RunAsync(rest);
         break;
+    case "tls":
+        await TlsBenchmark.RunAsync(rest);
+        break;
     case "allreduce-peer":
         return await BenchPeer.RunAsync(rest);
     default:
         Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Collectives.Benchmarks -- <benchmark> [options]");
-        Console.WriteLine("benchmarks: transport, allreduce, membership, quantization, sharedstate, capi, topology");
+        Console.WriteLine("benchmarks: transport, allreduce, membership, quantization, sharedstate, capi, topology, tls");
         return which == "help" ? 0 : 2;
 }
 

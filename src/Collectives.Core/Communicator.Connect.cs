@@ -26,7 +26,7 @@ public sealed partial class Communicator
             throw new CollectivesException(ErrorCode.InvalidUsage, "ConnectAsync was already called on this communicator");
         }
 
-        _peerListener = new TransportListener(_options.PeerListen, Guid.NewGuid(), ProtocolVersion.Current, _options.Transport, new PeerAcceptor(_router, _sharedStateServer, _probeServer));
+        _peerListener = new TransportListener(_options.PeerListen, Guid.NewGuid(), ProtocolVersion.Current, _options.Transport, new PeerAcceptor(_router, _sharedStateServer, _probeServer), logger: _logger);
         _peerListener.Start();
         _registration = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         _topologyWaiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -23,7 +23,14 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
     private readonly ILogger _logger;
     private readonly MasterState _state;
     private readonly Channel<MasterEvent> _events = Channel.CreateUnbounded<MasterEvent>(new UnboundedChannelOptions { SingleReader = true });
+    // Messages one connection may have decoded and queued but not yet applied. The state machine runs on one loop;
+    // without a bound, a client flooding valid messages fills the queue faster than it drains and everyone else's
+    // messages (heartbeats included) wait behind the flood until they time out. With it, a flooder's receive loop
+    // waits, TCP pushes back on the flooder alone, and others wait behind at most this many of its messages.
+    private const int MaxQueuedPerConnection = 64;
+    private const int MaxBacklog = 4096;
     private readonly ConcurrentDictionary<FramedConnection, ConnectionId> _ids = new();
+    private readonly ConcurrentDictionary<FramedConnection, SemaphoreSlim> _quotas = new();
     private readonly Dictionary<ConnectionId, FramedConnection> _connections = [];
     private readonly ArrayBufferWriter<byte> _encoder = new(1024);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -73,7 +80,7 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
             throw new InvalidOperationException("the master was already started");
         }
 
-        _listener = new TransportListener(_options.Listen, _id, ProtocolVersion.Current, _options.Transport, this);
+        _listener = new TransportListener(_options.Listen, _id, ProtocolVersion.Current, _options.Transport, this, logger: _logger);
         _listener.Start();
         MasterLog.Listening(_logger, _listener.LocalEndPoint);
         if (_options.Transport.Secret is null && !IPAddress.IsLoopback(_options.Listen.Address))
@@ -161,6 +168,16 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
 
     void IConnectionAcceptor.OnConnected(FramedConnection connection)
     {
+        if (_events.Reader.CanCount && _events.Reader.Count > MaxBacklog)
+        {
+            // Shed load before the state machine falls behind: a backlog this deep only comes from connection churn
+            // (legitimate traffic keeps the queue near empty), and heartbeats queued behind it would make the master
+            // and its peers think each other dead.
+            MasterLog.Closing(_logger, 0, ErrorCode.MasterConnectionFailed, $"more than {MaxBacklog} events queued: refusing a new connection");
+            _ = connection.DisposeAsync().AsTask();
+            return;
+        }
+
         var id = new ConnectionId(Interlocked.Increment(ref _nextConnectionId));
         _ids[connection] = id;
         MasterLog.ConnectionOpened(_logger, id.Value, connection.RemoteEndPoint);
@@ -180,6 +197,9 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
             throw new ProtocolViolationException($"a {header.Kind} frame on a control connection");
         }
 
+        SemaphoreSlim quota = _quotas.GetOrAdd(connection, static _ => new SemaphoreSlim(MaxQueuedPerConnection, MaxQueuedPerConnection));
+        await quota.WaitAsync(cancellationToken).ConfigureAwait(false);
+        bool queued = false;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, connection.PayloadRemaining));
         try
         {
@@ -198,20 +218,25 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
             catch (ProtocolViolationException e)
             {
                 // The state machine kicks the sender with the reason; the connection closes through its command.
-                _events.Writer.TryWrite(new MasterEvent.Malformed(id, e.Message));
+                queued = _events.Writer.TryWrite(new MasterEvent.Malformed(id, e.Message, quota));
                 return;
             }
 
-            _events.Writer.TryWrite(new MasterEvent.Message(id, message));
+            queued = _events.Writer.TryWrite(new MasterEvent.Message(id, message, quota));
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            if (!queued)
+            {
+                quota.Release();
+            }
         }
     }
 
     void IFrameHandler.OnConnectionClosed(FramedConnection connection, Exception reason)
     {
+        _quotas.TryRemove(connection, out _);
         if (_ids.TryRemove(connection, out ConnectionId id))
         {
             MasterLog.ConnectionClosed(_logger, id.Value, reason.Message);
@@ -252,6 +277,8 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
                 {
                     Apply(e);
                     Execute(_state.DrainOutbox());
+                    (e as MasterEvent.Message)?.Quota.Release();
+                    (e as MasterEvent.Malformed)?.Quota.Release();
                 }
             }
         }
@@ -359,6 +386,7 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
                     }
 
                     _ids.TryRemove(connection, out _);
+                    _quotas.TryRemove(connection, out _);
                     _ = connection.CloseAsync(TimeSpan.FromSeconds(1)).AsTask();
                     break;
             }
@@ -384,11 +412,11 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
     {
         public sealed record Opened(ConnectionId Id, FramedConnection Connection) : MasterEvent;
 
-        public sealed record Message(ConnectionId Id, ClientMessage Content) : MasterEvent;
+        public sealed record Message(ConnectionId Id, ClientMessage Content, SemaphoreSlim Quota) : MasterEvent;
 
         public sealed record Closed(ConnectionId Id, string Reason) : MasterEvent;
 
-        public sealed record Malformed(ConnectionId Id, string Reason) : MasterEvent;
+        public sealed record Malformed(ConnectionId Id, string Reason, SemaphoreSlim Quota) : MasterEvent;
 
         public sealed record Tick : MasterEvent;
 

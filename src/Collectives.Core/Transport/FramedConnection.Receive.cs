@@ -4,7 +4,9 @@ namespace Collectives.Transport;
 
 public sealed partial class FramedConnection
 {
-    private readonly byte[] _scratch;
+    // Allocated on first use: most connections (control, plain data) never need it, and a connection that only
+    // sends a header must not cost a stripe's worth of memory.
+    private byte[]? _scratch;
     private readonly byte[] _headerBuffer = new byte[FrameHeader.Size];
     private uint _payloadRemaining;
     private long _bytesReceived;
@@ -45,8 +47,9 @@ public sealed partial class FramedConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>> ReadPayloadChunkAsync(CancellationToken cancellationToken)
     {
-        int n = (int)Math.Min(_payloadRemaining, (uint)_scratch.Length);
-        Memory<byte> chunk = _scratch.AsMemory(0, n);
+        byte[] scratch = _scratch ??= new byte[Math.Max(_options.ReceiveBufferSize, _options.StripeSize)];
+        int n = (int)Math.Min(_payloadRemaining, (uint)scratch.Length);
+        Memory<byte> chunk = scratch.AsMemory(0, n);
         await _receiver.ReadExactlyAsync(chunk, cancellationToken).ConfigureAwait(false);
         _payloadRemaining -= (uint)n;
         return chunk;

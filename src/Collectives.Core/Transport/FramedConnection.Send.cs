@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.Sockets;
 
 namespace Collectives.Transport;
 
@@ -173,19 +172,7 @@ public sealed partial class FramedConnection
         _batchCount = 0;
     }
 
-    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data, CancellationToken token)
-    {
-        while (!data.IsEmpty)
-        {
-            int n = await _socket.SendAsync(data, SocketFlags.None, token).ConfigureAwait(false);
-            if (n <= 0)
-            {
-                throw new ConnectionLostException(ErrorCode.RankConnectionLost, "the socket accepted no bytes");
-            }
-
-            data = data[n..];
-        }
-    }
+    private ValueTask SendAllAsync(ReadOnlyMemory<byte> data, CancellationToken token) => _stream.SendAsync(data, token);
 
     private void FinishFrame(in OutgoingFrame frame, bool written)
     {

@@ -2,18 +2,20 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Collectives.Transport.Internal;
+using Microsoft.Extensions.Logging;
 
 namespace Collectives.Transport;
 
 /// <summary>
-/// One TCP connection carrying frames (<see cref="FrameHeader"/> + payload) both ways. Sending is queued and zero-copy
+/// One TCP (optionally TLS) connection carrying frames (<see cref="FrameHeader"/> + payload) both ways. Sending is queued and zero-copy
 /// (payloads are written from the sender's memory); receiving hands each frame to an <see cref="IFrameHandler"/>,
 /// which can receive a payload straight into its destination. The connection breaks once, keeps the first reason,
 /// and fails every queued frame and the handler with it.
 /// </summary>
 public sealed partial class FramedConnection : IAsyncDisposable, IPayloadReader
 {
-    private readonly Socket _socket;
+    private readonly IByteStream _stream;
+    private readonly ILogger? _logger;
     private readonly BufferedReceiver _receiver;
     private readonly TransportOptions _options;
     private readonly CancellationTokenSource _shutdown = new();
@@ -24,16 +26,17 @@ public sealed partial class FramedConnection : IAsyncDisposable, IPayloadReader
     private Task _receiveLoop = Task.CompletedTask;
     private int _started;
 
-    internal FramedConnection(Socket socket, BufferedReceiver receiver, TransportOptions options, HandshakeHello hello, Guid remoteId, bool isInitiator)
+    internal FramedConnection(Socket socket, IByteStream stream, BufferedReceiver receiver, TransportOptions options, HandshakeHello hello,
+        Guid remoteId, bool isInitiator, ILogger? logger = null)
     {
-        _socket = socket;
+        _logger = logger;
+        _stream = stream;
         _receiver = receiver;
         _options = options;
         Hello = hello;
         RemoteId = remoteId;
         IsInitiator = isInitiator;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
-        _scratch = new byte[Math.Max(options.ReceiveBufferSize, options.StripeSize)];
         // Synchronous continuations: when the send loop is idle, the thread that queues a frame runs the loop itself up to
         // its first real wait (usually the whole non-blocking write), instead of waking a pool thread for it. That takes
         // one thread hand-off off every message's latency. The loop never blocks a thread (socket writes that cannot
@@ -102,16 +105,12 @@ public sealed partial class FramedConnection : IAsyncDisposable, IPayloadReader
             // A registration threw; the break still has to finish.
         }
 
-        try
+        _stream.Abort();
+        if (_logger is not null && reason is ProtocolViolationException)
         {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Already gone.
+            TransportLog.ProtocolViolation(_logger, Hello.Purpose, RemoteEndPoint, reason.Message);
         }
 
-        _socket.Close();
         ReleaseStall();
         _handler?.OnConnectionClosed(this, reason);
     }
@@ -146,6 +145,7 @@ public sealed partial class FramedConnection : IAsyncDisposable, IPayloadReader
         }
 
         _receiver.Dispose();
+        _stream.Release();
         _shutdown.Dispose();
     }
 

@@ -11,7 +11,12 @@ public sealed class InboundRouter : IFrameHandler, IDataReceiver
     private readonly object _gate = new();
     private readonly Dictionary<ulong, Registration> _sinks = [];
     private readonly Dictionary<(Guid Remote, ulong Pool), List<FramedConnection>> _pools = [];
+    // A frame waits for its announcement only in the short race between a neighbour's commence and ours, and each
+    // connection has at most one frame waiting; legitimately that is at most the neighbour's pool (PoolSize ≤ 64), so
+    // far more waiting frames means someone is parking connections here to tie up memory.
+    private const int MaxWaitingFrames = 256;
     private readonly TimeSpan _unannouncedTimeout;
+    private int _waitingFrames;
     private ulong _announced;
     private TaskCompletionSource _announcement = NewSignal();
     private long _droppedFrames;
@@ -171,19 +176,9 @@ public sealed class InboundRouter : IFrameHandler, IDataReceiver
         connection.NoteSequence(header.Sequence);
 
         IInboundSink? sink = Resolve(header, connection.RemoteId, out Task? announcement);
-        while (sink is null && announcement is not null)
+        if (sink is null && announcement is not null)
         {
-            try
-            {
-                await announcement.WaitAsync(_unannouncedTimeout, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                throw new ProtocolViolationException(
-                    $"data for sequence number {header.Sequence} (tag {header.Tag}) was never announced within {_unannouncedTimeout.TotalSeconds:F0} s");
-            }
-
-            sink = Resolve(header, connection.RemoteId, out announcement);
+            sink = await AwaitAnnouncementAsync(header, connection.RemoteId, announcement, cancellationToken).ConfigureAwait(false);
         }
 
         if (sink is null)
@@ -225,6 +220,42 @@ public sealed class InboundRouter : IFrameHandler, IDataReceiver
         if (used > 0)
         {
             FailSource(connection.RemoteId, reason, used);
+        }
+    }
+
+    private async ValueTask<IInboundSink?> AwaitAnnouncementAsync(FrameHeader header, Guid source, Task announcement, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Increment(ref _waitingFrames) > MaxWaitingFrames)
+        {
+            Interlocked.Decrement(ref _waitingFrames);
+            throw new ProtocolViolationException(
+                $"data for sequence number {header.Sequence} is not announced and {MaxWaitingFrames} frames already wait for their announcement");
+        }
+
+        try
+        {
+            IInboundSink? sink = null;
+            Task? next = announcement;
+            while (sink is null && next is not null)
+            {
+                try
+                {
+                    await next.WaitAsync(_unannouncedTimeout, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    throw new ProtocolViolationException(
+                        $"data for sequence number {header.Sequence} (tag {header.Tag}) was never announced within {_unannouncedTimeout.TotalSeconds:F0} s");
+                }
+
+                sink = Resolve(header, source, out next);
+            }
+
+            return sink;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waitingFrames);
         }
     }
 

@@ -16,6 +16,7 @@ public static class TransportConnector
         IPEndPoint remote, HandshakeHello hello, TransportOptions options, ErrorCode failureCode, CancellationToken cancellationToken)
     {
         var socket = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        IByteStream? stream = null;
         BufferedReceiver? receiver = null;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.ConnectTimeout);
@@ -23,14 +24,15 @@ public static class TransportConnector
         {
             SocketSetup.Configure(socket, options);
             await socket.ConnectAsync(remote, deadline.Token).ConfigureAwait(false);
-            receiver = new BufferedReceiver(new SocketByteSource(socket), options.ReceiveBufferSize);
-            Guid responder = await HandshakeExchange.RunClientAsync(socket, receiver, hello, options.Secret, failureCode, remote.ToString(), deadline.Token)
-                .ConfigureAwait(false);
-            return new FramedConnection(socket, receiver, options, hello, responder, isInitiator: true);
+            stream = await TlsHandshake.ClientAsync(socket, options.Tls, remote.ToString(), deadline.Token).ConfigureAwait(false);
+            receiver = new BufferedReceiver(stream, options.ReceiveBufferSize);
+            Guid responder = await RunHandshakeAsync(stream, receiver, hello, options, failureCode, remote, deadline.Token).ConfigureAwait(false);
+            return new FramedConnection(socket, stream, receiver, options, hello, responder, isInitiator: true);
         }
         catch (Exception e)
         {
             receiver?.Dispose();
+            stream?.Release();
             socket.Dispose();
             if (e is ConnectionLostException)
             {
@@ -46,6 +48,23 @@ public static class TransportConnector
             }
 
             throw new ConnectionLostException(failureCode, $"could not connect to {remote} ({hello.Purpose}): {why}", e);
+        }
+    }
+
+    private static async Task<Guid> RunHandshakeAsync(IByteStream stream, BufferedReceiver receiver, HandshakeHello hello, TransportOptions options,
+        ErrorCode failureCode, IPEndPoint remote, CancellationToken token)
+    {
+        try
+        {
+            return await HandshakeExchange.RunClientAsync(stream, receiver, hello, options.Secret, failureCode, remote.ToString(), token)
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (options.Tls is not null && e is IOException)
+        {
+            // In TLS 1.3 the listener checks our certificate only after our side of the TLS handshake is done, so its
+            // refusal shows up here, as the connection ending before the listener said a word.
+            throw new ConnectionLostException(ErrorCode.AuthenticationFailed,
+                $"{remote} closed the TLS connection before the handshake; most likely it does not trust our certificate ({e.Message})", e);
         }
     }
 }

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Collectives.Transport.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Collectives.Transport;
 
@@ -18,15 +20,26 @@ public sealed class TransportListener : IAsyncDisposable
     private readonly IConnectionAcceptor _acceptor;
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _handshakeSlots;
+    private readonly int _maxPendingHandshakes;
+    private readonly ILogger _logger;
     private Task _acceptLoop = Task.CompletedTask;
     private int _rejectedHandshakes;
     private int _disposed;
 
     /// <summary>Binds (port 0 picks a free port) and listens; call <see cref="Start"/> to begin accepting.</summary>
-    public TransportListener(
-        IPEndPoint bindTo, Guid localId, int protocolVersion, TransportOptions options, IConnectionAcceptor acceptor, int maxPendingHandshakes = 64)
+    /// <param name="bindTo">Address and port to listen on.</param>
+    /// <param name="localId">This side's identity, sent in the handshake reply.</param>
+    /// <param name="protocolVersion">The only protocol version accepted.</param>
+    /// <param name="options">Limits, timeouts, run secret and TLS settings.</param>
+    /// <param name="acceptor">Decides on and takes over accepted connections.</param>
+    /// <param name="maxPendingHandshakes">Connections allowed in their handshake at once; more are closed on arrival.</param>
+    /// <param name="logger">Where dropped and refused handshakes are reported, with their reason.</param>
+    public TransportListener(IPEndPoint bindTo, Guid localId, int protocolVersion, TransportOptions options, IConnectionAcceptor acceptor,
+        int maxPendingHandshakes = 64, ILogger? logger = null)
     {
         _localId = localId;
+        _maxPendingHandshakes = maxPendingHandshakes;
+        _logger = logger ?? NullLogger.Instance;
         _protocolVersion = protocolVersion;
         _options = options;
         _acceptor = acceptor;
@@ -84,6 +97,7 @@ public sealed class TransportListener : IAsyncDisposable
             if (!_handshakeSlots.Wait(0))
             {
                 Interlocked.Increment(ref _rejectedHandshakes);
+                TransportLog.OverPendingCap(_logger, RemoteOf(client), _maxPendingHandshakes);
                 client.Dispose();
                 continue;
             }
@@ -94,39 +108,81 @@ public sealed class TransportListener : IAsyncDisposable
 
     private async Task HandshakeAsync(Socket socket)
     {
-        var receiver = new BufferedReceiver(new SocketByteSource(socket), _options.ReceiveBufferSize);
+        EndPoint? remote = RemoteOf(socket);
+        IByteStream? stream = null;
+        BufferedReceiver? receiver = null;
         bool handedOver = false;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         deadline.CancelAfter(_options.HandshakeTimeout);
         try
         {
             SocketSetup.Configure(socket, _options);
+            stream = await TlsHandshake.ServerAsync(socket, _options.Tls, deadline.Token).ConfigureAwait(false);
+            receiver = new BufferedReceiver(stream, _options.ReceiveBufferSize);
             (HandshakeHello hello, HandshakeStatus status) = await HandshakeExchange.RunServerAsync(
-                socket, receiver, _localId, _protocolVersion, _options.Secret, _acceptor.Check, deadline.Token).ConfigureAwait(false);
+                stream, receiver, _localId, _protocolVersion, _options.Secret, _acceptor.Check, deadline.Token).ConfigureAwait(false);
             if (status != HandshakeStatus.Accepted)
             {
                 Interlocked.Increment(ref _rejectedHandshakes);
-                _acceptor.OnRefused(hello, status, socket.RemoteEndPoint);
+                if (status == HandshakeStatus.AuthenticationFailed)
+                {
+                    TransportLog.AuthenticationFailed(_logger, remote, $"wrong proof of the run secret for a {hello.Purpose} connection");
+                }
+                else
+                {
+                    TransportLog.Refused(_logger, hello.Purpose, remote, status);
+                }
+
+                _acceptor.OnRefused(hello, status, remote);
                 return;
             }
 
-            var connection = new FramedConnection(socket, receiver, _options, hello, hello.SenderId, isInitiator: false);
+            var connection = new FramedConnection(socket, stream, receiver, _options, hello, hello.SenderId, isInitiator: false, _logger);
             handedOver = true;
             _acceptor.OnConnected(connection);
         }
-        catch (Exception e) when (e is CollectivesException or OperationCanceledException or SocketException
-                                      or EndOfStreamException or ObjectDisposedException or IOException)
+        catch (Exception e)
         {
+            // Whatever a stranger's bytes provoke ends here, logged: this task is never observed by anyone.
             Interlocked.Increment(ref _rejectedHandshakes);
+            if (e is CollectivesException { ErrorCode: ErrorCode.AuthenticationFailed })
+            {
+                TransportLog.AuthenticationFailed(_logger, remote, e.Message);
+            }
+            else if (!_stop.IsCancellationRequested)
+            {
+                TransportLog.HandshakeDropped(_logger, remote, DescribeDrop(e));
+            }
         }
         finally
         {
             _handshakeSlots.Release();
             if (!handedOver)
             {
-                receiver.Dispose();
+                receiver?.Dispose();
+                stream?.Release();
                 socket.Dispose();
             }
+        }
+    }
+
+    private string DescribeDrop(Exception e) => e switch
+    {
+        OperationCanceledException => $"no complete handshake within {_options.HandshakeTimeout.TotalMilliseconds:F0} ms",
+        EndOfStreamException => "closed before completing the handshake",
+        CollectivesException or SocketException or IOException or ObjectDisposedException => e.Message,
+        _ => $"{e.GetType().Name}: {e.Message}",
+    };
+
+    private static EndPoint? RemoteOf(Socket socket)
+    {
+        try
+        {
+            return socket.RemoteEndPoint;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return null; // reset before we asked
         }
     }
 

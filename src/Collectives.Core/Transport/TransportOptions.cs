@@ -46,8 +46,15 @@ public sealed record TransportOptions
     /// </summary>
     public RunSecret? Secret { get; init; }
 
+    /// <summary>
+    /// TLS 1.3 on every connection (encryption plus certificate authentication). Null (default): plain TCP. Master and
+    /// peers must agree; a TLS side and a plain side cannot talk.
+    /// </summary>
+    public TlsOptions? Tls { get; init; }
+
     /// <summary>Validates the settings.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of its range.</exception>
+    /// <exception cref="ArgumentException">The <see cref="Tls"/> settings are unusable.</exception>
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(PoolSize, 1, nameof(PoolSize));
@@ -56,5 +63,6 @@ public sealed record TransportOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)StripeSize, MaxDataPayloadLength, nameof(StripeSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(ReceiveBufferSize, 4096, nameof(ReceiveBufferSize));
         ArgumentOutOfRangeException.ThrowIfNegative(SocketBufferSize, nameof(SocketBufferSize));
+        Tls?.Validate();
     }
 }

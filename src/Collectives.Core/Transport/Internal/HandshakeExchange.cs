@@ -18,9 +18,14 @@ internal static class HandshakeExchange
     private const int HelloPayload = HandshakeHello.Size + NonceSize;
     private const int ReplyPayload = HandshakeReply.Size + NonceSize + ProofSize;
 
+    /// <summary>Dialling side over a plain socket (tests that play a hostile peer).</summary>
+    public static Task<Guid> RunClientAsync(Socket socket, BufferedReceiver receiver, HandshakeHello hello, RunSecret? secret,
+        ErrorCode failureCode, string remote, CancellationToken token) =>
+        RunClientAsync(new SocketStream(socket), receiver, hello, secret, failureCode, remote, token);
+
     /// <summary>Dialling side. Returns the responder's id.</summary>
     /// <exception cref="ConnectionLostException">Refused or authentication failed (code <see cref="ErrorCode.AuthenticationFailed"/> for the latter).</exception>
-    public static async Task<Guid> RunClientAsync(Socket socket, BufferedReceiver receiver, HandshakeHello hello, RunSecret? secret,
+    public static async Task<Guid> RunClientAsync(IByteStream stream, BufferedReceiver receiver, HandshakeHello hello, RunSecret? secret,
         ErrorCode failureCode, string remote, CancellationToken token)
     {
         byte[] clientNonce = RandomNumberGenerator.GetBytes(NonceSize);
@@ -28,7 +33,7 @@ internal static class HandshakeExchange
         new FrameHeader(FrameKind.Handshake, 0, HelloPayload, 0, 0, 0).Write(helloFrame);
         hello.Write(helloFrame.AsSpan(FrameHeader.Size));
         clientNonce.CopyTo(helloFrame, FrameHeader.Size + HandshakeHello.Size);
-        await SendAsync(socket, helloFrame, token).ConfigureAwait(false);
+        await SendAsync(stream, helloFrame, token).ConfigureAwait(false);
 
         byte[] reply = await ReadFrameAsync(receiver, ReplyPayload, token).ConfigureAwait(false);
         HandshakeReply header = HandshakeReply.Read(reply.AsSpan(0, HandshakeReply.Size));
@@ -52,7 +57,7 @@ internal static class HandshakeExchange
         byte[] proofFrame = new byte[FrameHeader.Size + ProofSize];
         new FrameHeader(FrameKind.Handshake, 0, ProofSize, 0, 0, 0).Write(proofFrame);
         Prove(secret, "collectives/client", hello, header.ResponderId, clientNonce, serverNonce, proofFrame.AsSpan(FrameHeader.Size));
-        await SendAsync(socket, proofFrame, token).ConfigureAwait(false);
+        await SendAsync(stream, proofFrame, token).ConfigureAwait(false);
 
         byte[] verdict = await ReadFrameAsync(receiver, 1, token).ConfigureAwait(false);
         if ((HandshakeStatus)verdict[0] != HandshakeStatus.Accepted)
@@ -66,7 +71,7 @@ internal static class HandshakeExchange
 
     /// <summary>Accepting side. Returns the hello when the caller is accepted and authenticated, null when refused (after telling it).</summary>
     /// <exception cref="ProtocolViolationException">Malformed handshake.</exception>
-    public static async Task<(HandshakeHello Hello, HandshakeStatus Status)> RunServerAsync(Socket socket, BufferedReceiver receiver, Guid localId,
+    public static async Task<(HandshakeHello Hello, HandshakeStatus Status)> RunServerAsync(IByteStream stream, BufferedReceiver receiver, Guid localId,
         int protocolVersion, RunSecret? secret, Func<HandshakeHello, HandshakeStatus> check, CancellationToken token)
     {
         byte[] helloPayload = await ReadFrameAsync(receiver, HelloPayload, token).ConfigureAwait(false);
@@ -81,7 +86,7 @@ internal static class HandshakeExchange
         serverNonce.CopyTo(replyFrame, FrameHeader.Size + HandshakeReply.Size);
         Prove(secret, "collectives/server", hello, localId, clientNonce.Span, serverNonce,
             replyFrame.AsSpan(FrameHeader.Size + HandshakeReply.Size + NonceSize, ProofSize));
-        await SendAsync(socket, replyFrame, token).ConfigureAwait(false);
+        await SendAsync(stream, replyFrame, token).ConfigureAwait(false);
         if (status != HandshakeStatus.Accepted)
         {
             return (hello, status);
@@ -93,7 +98,7 @@ internal static class HandshakeExchange
         byte[] verdictFrame = new byte[FrameHeader.Size + 1];
         new FrameHeader(FrameKind.Handshake, 0, 1, 0, 0, 0).Write(verdictFrame);
         verdictFrame[FrameHeader.Size] = (byte)status;
-        await SendAsync(socket, verdictFrame, token).ConfigureAwait(false);
+        await SendAsync(stream, verdictFrame, token).ConfigureAwait(false);
         return (hello, status);
     }
 
@@ -144,11 +149,5 @@ internal static class HandshakeExchange
         return payload;
     }
 
-    private static async Task SendAsync(Socket socket, byte[] data, CancellationToken token)
-    {
-        for (int sent = 0; sent < data.Length;)
-        {
-            sent += await socket.SendAsync(data.AsMemory(sent), SocketFlags.None, token).ConfigureAwait(false);
-        }
-    }
+    private static ValueTask SendAsync(IByteStream stream, byte[] data, CancellationToken token) => stream.SendAsync(data, token);
 }
