@@ -1,0 +1,152 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Threading.Channels;
+
+namespace Collectives.NetEmulation;
+
+/// <summary>
+/// One direction of one relayed connection: a reader that takes window before each read, a writer that holds every
+/// segment until its due time, and an acknowledger that returns the window one delay after delivery.
+/// </summary>
+internal sealed class DelayPump
+{
+    private readonly Socket _from;
+    private readonly Socket _to;
+    private readonly RelayOptions _options;
+    private readonly ByteWindow? _window;
+    private readonly long _delayTicks;
+    private readonly Channel<Segment> _segments = Channel.CreateUnbounded<Segment>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Channel<Segment> _acks = Channel.CreateUnbounded<Segment>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Action<int> _onForwarded;
+    private readonly Action _abort;
+
+    /// <param name="from">The socket this direction reads.</param>
+    /// <param name="to">The socket this direction writes.</param>
+    /// <param name="options">Delay, cap and read size.</param>
+    /// <param name="onForwarded">Told the size of every segment written to the destination.</param>
+    /// <param name="abort">Called when this direction fails, to tear down the whole connection (it closes both sockets).</param>
+    public DelayPump(Socket from, Socket to, RelayOptions options, Action<int> onForwarded, Action abort)
+    {
+        _abort = abort;
+        _from = from;
+        _to = to;
+        _options = options;
+        _window = options.InFlightCap > 0 ? new ByteWindow(options.InFlightCap) : null;
+        _delayTicks = (long)(options.Delay.TotalSeconds * Stopwatch.Frequency);
+        _onForwarded = onForwarded;
+    }
+
+    /// <summary>Bytes of this direction currently in flight under the cap (0 when uncapped).</summary>
+    public long InFlight => _window?.InFlight ?? 0;
+
+    /// <summary>Runs until the source ends (then the destination gets a FIN) or either socket fails.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        Task reading = ReadAsync(cancellationToken);
+        Task writing = WriteAsync(cancellationToken);
+        Task acknowledging = _window is null ? Task.CompletedTask : AcknowledgeAsync(_window, cancellationToken);
+        try
+        {
+            await Task.WhenAll(AbortOnFault(reading), AbortOnFault(writing));
+        }
+        finally
+        {
+            _acks.Writer.TryComplete();
+            await acknowledging.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            while (_segments.Reader.TryRead(out Segment left))
+            {
+                ArrayPool<byte>.Shared.Return(left.Buffer);
+            }
+        }
+    }
+
+    private async Task AbortOnFault(Task half)
+    {
+        try
+        {
+            await half;
+        }
+        catch
+        {
+            _abort();
+            throw;
+        }
+    }
+
+    private async Task ReadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                int allowed = _window is null ? _options.ChunkBytes : await _window.AcquireAsync(_options.ChunkBytes, cancellationToken);
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(allowed);
+                int received;
+                try
+                {
+                    received = await _from.ReceiveAsync(buffer.AsMemory(0, allowed), SocketFlags.None, cancellationToken);
+                }
+                catch
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    throw;
+                }
+
+                _window?.Release(allowed - received);
+                if (received == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return;
+                }
+
+                _segments.Writer.TryWrite(new Segment(buffer, received, Stopwatch.GetTimestamp() + _delayTicks));
+            }
+        }
+        finally
+        {
+            _segments.Writer.TryComplete();
+        }
+    }
+
+    private async Task WriteAsync(CancellationToken cancellationToken)
+    {
+        await foreach (Segment segment in _segments.Reader.ReadAllAsync(cancellationToken))
+        {
+            try
+            {
+                await WaitUntilAsync(segment.Due, cancellationToken);
+                for (int sent = 0; sent < segment.Length;)
+                {
+                    sent += await _to.SendAsync(segment.Buffer.AsMemory(sent, segment.Length - sent), SocketFlags.None, cancellationToken);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(segment.Buffer);
+            }
+
+            _onForwarded(segment.Length);
+            _acks.Writer.TryWrite(segment with { Buffer = [], Due = Stopwatch.GetTimestamp() + _delayTicks });
+        }
+
+        _to.Shutdown(SocketShutdown.Send);
+    }
+
+    private async Task AcknowledgeAsync(ByteWindow window, CancellationToken cancellationToken)
+    {
+        await foreach (Segment ack in _acks.Reader.ReadAllAsync(cancellationToken))
+        {
+            await WaitUntilAsync(ack.Due, cancellationToken);
+            window.Release(ack.Length);
+        }
+    }
+
+    private static Task WaitUntilAsync(long due, CancellationToken cancellationToken)
+    {
+        long remaining = due - Stopwatch.GetTimestamp();
+        return remaining <= 0 ? Task.CompletedTask : Task.Delay(TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency), cancellationToken);
+    }
+
+    private readonly record struct Segment(byte[] Buffer, int Length, long Due);
+}
