@@ -113,13 +113,17 @@ internal sealed class DelayPump
     {
         await foreach (Segment segment in _segments.Reader.ReadAllAsync(cancellationToken))
         {
+            long blocked;
             try
             {
                 await WaitUntilAsync(segment.Due, cancellationToken);
+                long writeStart = Stopwatch.GetTimestamp();
                 for (int sent = 0; sent < segment.Length;)
                 {
                     sent += await _to.SendAsync(segment.Buffer.AsMemory(sent, segment.Length - sent), SocketFlags.None, cancellationToken);
                 }
+
+                blocked = Stopwatch.GetTimestamp() - writeStart;
             }
             finally
             {
@@ -127,7 +131,11 @@ internal sealed class DelayPump
             }
 
             _onForwarded(segment.Length);
-            _acks.Writer.TryWrite(segment with { Buffer = [], Due = Stopwatch.GetTimestamp() + _delayTicks });
+
+            // Acknowledged one delay after delivery. Delivery is reckoned from the due time plus any time the write was
+            // held up by the receiver, not from when the timer fired: on a loaded machine timers fire milliseconds
+            // late, and counting that lateness would lengthen every emulated round trip.
+            _acks.Writer.TryWrite(segment with { Buffer = [], Due = segment.Due + blocked + _delayTicks });
         }
 
         _to.Shutdown(SocketShutdown.Send);
