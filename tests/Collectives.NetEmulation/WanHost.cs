@@ -47,13 +47,21 @@ public sealed class WanHost
             UseShellExecute = false,
             WorkingDirectory = inner.WorkingDirectory,
         };
-        wrapped.ArgumentList.Add("netns");
-        wrapped.ArgumentList.Add("exec");
-        wrapped.ArgumentList.Add(Namespace.Name);
-        wrapped.ArgumentList.Add(inner.FileName);
-        foreach (string argument in inner.ArgumentList)
+        if (inner.Arguments.Length > 0)
         {
-            wrapped.ArgumentList.Add(argument);
+            // A start info uses either the one-string form or the list form; keep whichever the caller used.
+            wrapped.Arguments = $"netns exec {Namespace.Name} \"{inner.FileName}\" {inner.Arguments}";
+        }
+        else
+        {
+            wrapped.ArgumentList.Add("netns");
+            wrapped.ArgumentList.Add("exec");
+            wrapped.ArgumentList.Add(Namespace.Name);
+            wrapped.ArgumentList.Add(inner.FileName);
+            foreach (string argument in inner.ArgumentList)
+            {
+                wrapped.ArgumentList.Add(argument);
+            }
         }
 
         foreach ((string key, string? value) in inner.Environment)

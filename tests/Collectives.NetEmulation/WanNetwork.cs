@@ -27,6 +27,7 @@ public sealed class WanNetwork : IDisposable, IAsyncDisposable
     public const int MaxHosts = 250;
 
     private static readonly ConcurrentDictionary<WanNetwork, byte> Live = new();
+    private static readonly Lazy<(bool Supported, string Reason)> Support = new(CheckSupport);
     private static int _sequence;
     private static int _exitHookInstalled;
 
@@ -57,34 +58,12 @@ public sealed class WanNetwork : IDisposable, IAsyncDisposable
     /// <summary>The hosts, index i at address 10.77.0.(i + 1).</summary>
     public IReadOnlyList<WanHost> Hosts { get; }
 
-    /// <summary>Whether this process can build networks; <paramref name="reason"/> says why not.</summary>
+    /// <summary>Whether this process can build networks; <paramref name="reason"/> says why not. Checked once per process.</summary>
     public static bool IsSupported(out string reason)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            reason = "network namespaces need Linux";
-            return false;
-        }
-
-        if (LinuxNative.GetEffectiveUserId() != 0)
-        {
-            reason = "network namespaces and tc need root";
-            return false;
-        }
-
-        try
-        {
-            CommandRunner.Run("ip", ["netns", "list"]);
-            CommandRunner.Run("tc", ["-V"]);
-        }
-        catch (NetEmulationException e)
-        {
-            reason = "ip netns or tc unavailable: " + e.Message;
-            return false;
-        }
-
-        reason = "";
-        return true;
+        (bool supported, string why) = Support.Value;
+        reason = why;
+        return supported;
     }
 
     /// <summary>
@@ -289,6 +268,30 @@ public sealed class WanNetwork : IDisposable, IAsyncDisposable
             {
                 // some were already gone; the rest were deleted
             }
+        }
+    }
+
+    private static (bool Supported, string Reason) CheckSupport()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return (false, "network namespaces need Linux");
+        }
+
+        if (LinuxNative.GetEffectiveUserId() != 0)
+        {
+            return (false, "network namespaces and tc need root");
+        }
+
+        try
+        {
+            CommandRunner.Run("ip", ["netns", "list"]);
+            CommandRunner.Run("tc", ["-V"]);
+            return (true, "");
+        }
+        catch (NetEmulationException e)
+        {
+            return (false, "ip netns or tc unavailable: " + e.Message);
         }
     }
 
