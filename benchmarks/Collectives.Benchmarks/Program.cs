@@ -29,11 +29,14 @@ switch (which)
     case "sharedstate":
         await SharedStateBenchmark.RunAsync(rest);
         break;
+    case "wan-pool":
+        await WanPoolBenchmark.RunAsync(rest);
+        break;
     case "allreduce-peer":
         return await BenchPeer.RunAsync(rest);
     default:
         Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Collectives.Benchmarks -- <benchmark> [options]");
-        Console.WriteLine("benchmarks: transport, allreduce, membership, quantization, sharedstate");
+        Console.WriteLine("benchmarks: transport, allreduce, membership, quantization, sharedstate, wan-pool");
         return which == "help" ? 0 : 2;
 }
 

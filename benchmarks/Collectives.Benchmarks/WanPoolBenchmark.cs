@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Globalization;
+using Collectives.NetEmulation;
+
+namespace Collectives.Benchmarks;
+
+/// <summary>
+/// <c>wan-pool</c>: one large float32 all-reduce between 2 peers over an emulated long fat pipe (one-way delay plus an
+/// in-flight cap per TCP connection, optionally a link rate), for several connection-pool sizes. A window-limited
+/// connection moves about cap / RTT, so a single all-reduce can only fill the pipe if it is striped over the pool:
+/// throughput should grow about linearly with the pool until the link rate. One all-reduce at a time.
+/// </summary>
+/// <remarks>
+/// Options: <c>--size-mib 64 --delay-ms 50 --cap-kib 1024 --pools 1,2,4,8 --iterations 2 --rate-mbit 0 --piece-kib 256</c>
+/// (rate 0: no link limit; a rate needs root for the network namespaces).
+/// </remarks>
+internal static class WanPoolBenchmark
+{
+    private const int WarmUpBytes = 4 << 20;
+
+    public static async Task RunAsync(string[] args)
+    {
+        WanPoolSettings settings = WanPoolSettings.Parse(args);
+        if (settings.LinkBitsPerSecond is not null && !WanNetwork.IsSupported(out string reason))
+        {
+            Console.WriteLine($"wan-pool: a link rate needs network namespaces: {reason}");
+            return;
+        }
+
+        var relay = new RelayOptions { Delay = settings.Delay, InFlightCap = settings.CapBytes };
+        double connectionBound = relay.PerConnectionBytesPerSecond / 1e6;
+        string link = settings.LinkBitsPerSecond is long bits ? $"{bits / 1e6:F0} Mbit/s ({bits / 8e6:F1} MB/s) per direction" : "unlimited";
+        Console.WriteLine($"wan-pool: 2 peers, {settings.SizeBytes >> 20} MiB float32 all-reduce, one-way delay {settings.Delay.TotalMilliseconds:F0} ms, " +
+                          $"in-flight cap {settings.CapBytes >> 10} KiB per connection (≤ {connectionBound:F2} MB/s each), link {link}, piece {settings.PieceBytes >> 10} KiB, " +
+                          $"{settings.Iterations} timed run(s) per pool size, {Environment.ProcessorCount} cores");
+        Console.WriteLine($"{"pool",5} {"median ms",10} {"MB/s",8} {"bound MB/s",11} {"raw MB/s",9} {"linearity",10} {"vs raw",7} {"MiB to peer",12}");
+
+        float[][] buffers = [new float[settings.SizeBytes / sizeof(float)], new float[settings.SizeBytes / sizeof(float)]];
+        double? single = null;
+        ulong tag = 1;
+        foreach (int pool in settings.Pools)
+        {
+            await using WanPair pair = await WanPair.StartAsync(relay, settings.LinkBitsPerSecond, pool, settings.PieceBytes);
+            await AllReduceAsync(pair, buffers, WarmUpBytes / sizeof(float), tag++);
+            long before = pair.DelayRelays[1].BytesToTarget;
+            var times = new List<double>();
+            for (int i = 0; i < settings.Iterations; i++)
+            {
+                times.Add(await AllReduceAsync(pair, buffers, buffers[0].Length, tag++));
+            }
+
+            double raw = settings.LinkBitsPerSecond is null
+                ? await WanRawProbe.MeasureAsync(relay, pool, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1.5)) / 1e6
+                : double.NaN;
+            double movedMiB = (pair.DelayRelays[1].BytesToTarget - before) / (double)settings.Iterations / (1 << 20);
+            double seconds = Stats.Median(times);
+            double mbps = settings.SizeBytes / seconds / 1e6;
+            single ??= pool == settings.Pools[0] ? mbps / pool : null;
+            double linearity = single is double one ? mbps / (pool * one) : double.NaN;
+            double bound = Math.Min(pool * connectionBound, settings.LinkBitsPerSecond is long r ? r / 8e6 : double.PositiveInfinity);
+            Console.WriteLine($"{pool,5} {seconds * 1000,10:F0} {mbps,8:F2} {bound,11:F2} {raw,9:F2} {linearity,10:F3} {mbps / raw,7:F2} {movedMiB,12:F1}");
+            Report.Result($"wan_pool_{pool}", mbps, "MB/s");
+            Report.Result($"wan_pool_linearity_{pool}", linearity, "ratio");
+            if (!double.IsNaN(raw))
+            {
+                Report.Result($"wan_pool_raw_{pool}", raw, "MB/s");
+            }
+        }
+    }
+
+    // Both peers at once; the time until both have finished, in seconds.
+    private static async Task<double> AllReduceAsync(WanPair pair, float[][] buffers, int count, ulong tag)
+    {
+        foreach (float[] buffer in buffers)
+        {
+            Array.Fill(buffer, 1f, 0, count);
+        }
+
+        long start = Stopwatch.GetTimestamp();
+        await Task.WhenAll(pair.Peers.Select((peer, i) => peer.AllReduceAsync(buffers[i].AsMemory(0, count), ReduceOp.Sum, tag)))
+            .WaitAsync(TimeSpan.FromMinutes(5));
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        if (buffers.Any(b => b[0] != 2f || b[count - 1] != 2f))
+        {
+            throw new InvalidOperationException("wrong all-reduce result");
+        }
+
+        return seconds;
+    }
+}
+
+/// <summary>Command-line settings of <see cref="WanPoolBenchmark"/>.</summary>
+internal sealed record WanPoolSettings(int SizeBytes, TimeSpan Delay, int CapBytes, int[] Pools, int Iterations, long? LinkBitsPerSecond, int PieceBytes)
+{
+    public static WanPoolSettings Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            values[args[i]] = args[i + 1];
+        }
+
+        int Int(string name, int fallback) => values.TryGetValue(name, out string? text) ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
+        int[] pools = values.TryGetValue("--pools", out string? list)
+            ? list.Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray()
+            : [1, 2, 4, 8];
+        int rateMbit = Int("--rate-mbit", 0);
+        return new WanPoolSettings(
+            Int("--size-mib", 64) << 20,
+            TimeSpan.FromMilliseconds(Int("--delay-ms", 50)),
+            Int("--cap-kib", 1024) << 10,
+            pools,
+            Int("--iterations", 2),
+            rateMbit > 0 ? rateMbit * 1_000_000L : null,
+            Int("--piece-kib", 256) << 10);
+    }
+}
