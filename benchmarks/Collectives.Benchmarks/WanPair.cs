@@ -30,7 +30,7 @@ internal sealed class WanPair : IAsyncDisposable
     /// <summary>The delaying relays, one in front of each peer (index = peer).</summary>
     public List<TcpRelay> DelayRelays { get; } = [];
 
-    public static async Task<WanPair> StartAsync(RelayOptions relay, long? linkBitsPerSecond, int poolSize, int pieceBytes)
+    public static async Task<WanPair> StartAsync(RelayOptions relay, long? linkBitsPerSecond, int poolSize, int pieceBytes, int socketBufferBytes)
     {
         var master = new MasterServer(MasterOptions.Default with { Listen = new IPEndPoint(IPAddress.Loopback, 0) });
         master.Start();
@@ -55,7 +55,12 @@ internal sealed class WanPair : IAsyncDisposable
                     AdvertisedAddress = relayEndPoint.Address,
                     AdvertisedPort = relayEndPoint.Port,
                     PieceBytes = pieceBytes,
-                    Transport = TransportOptions.Default with { PoolSize = poolSize, StripeSize = Math.Max(TransportOptions.Default.StripeSize, pieceBytes) },
+                    Transport = TransportOptions.Default with
+                    {
+                        PoolSize = poolSize,
+                        StripeSize = Math.Max(TransportOptions.Default.StripeSize, pieceBytes),
+                        SocketBufferSize = socketBufferBytes,
+                    },
                     ProgressTimeout = TimeSpan.FromSeconds(30),
                 });
             }

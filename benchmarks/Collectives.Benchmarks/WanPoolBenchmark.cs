@@ -11,7 +11,7 @@ namespace Collectives.Benchmarks;
 /// throughput should grow about linearly with the pool until the link rate. One all-reduce at a time.
 /// </summary>
 /// <remarks>
-/// Options: <c>--size-mib 64 --delay-ms 50 --cap-kib 1024 --pools 1,2,4,8 --iterations 2 --rate-mbit 0 --piece-kib 256</c>
+/// Options: <c>--size-mib 64 --delay-ms 50 --cap-kib 1024 --pools 1,2,4,8 --iterations 2 --rate-mbit 0 --piece-kib 256 --socket-buffer-kib 0</c>
 /// (rate 0: no link limit; a rate needs root for the network namespaces).
 /// </remarks>
 internal static class WanPoolBenchmark
@@ -31,23 +31,26 @@ internal static class WanPoolBenchmark
         double connectionBound = relay.PerConnectionBytesPerSecond / 1e6;
         string link = settings.LinkBitsPerSecond is long bits ? $"{bits / 1e6:F0} Mbit/s ({bits / 8e6:F1} MB/s) per direction" : "unlimited";
         Console.WriteLine($"wan-pool: 2 peers, {settings.SizeBytes >> 20} MiB float32 all-reduce, one-way delay {settings.Delay.TotalMilliseconds:F0} ms, " +
-                          $"in-flight cap {settings.CapBytes >> 10} KiB per connection (≤ {connectionBound:F2} MB/s each), link {link}, piece {settings.PieceBytes >> 10} KiB, " +
+                          $"in-flight cap {settings.CapBytes >> 10} KiB per connection (≤ {connectionBound:F2} MB/s each), link {link}, piece {settings.PieceBytes >> 10} KiB, socket buffers {(settings.SocketBufferBytes == 0 ? "auto" : $"{settings.SocketBufferBytes >> 10} KiB")}, " +
                           $"{settings.Iterations} timed run(s) per pool size, {Environment.ProcessorCount} cores");
-        Console.WriteLine($"{"pool",5} {"median ms",10} {"MB/s",8} {"bound MB/s",11} {"raw MB/s",9} {"linearity",10} {"vs raw",7} {"MiB to peer",12}");
+        Console.WriteLine($"{"pool",5} {"median ms",10} {"MB/s",8} {"bound MB/s",11} {"raw MB/s",9} {"linearity",10} {"vs raw",7} {"MiB to peer",12} {"window fill",12}");
 
         float[][] buffers = [new float[settings.SizeBytes / sizeof(float)], new float[settings.SizeBytes / sizeof(float)]];
         double? single = null;
         ulong tag = 1;
         foreach (int pool in settings.Pools)
         {
-            await using WanPair pair = await WanPair.StartAsync(relay, settings.LinkBitsPerSecond, pool, settings.PieceBytes);
+            await using WanPair pair = await WanPair.StartAsync(relay, settings.LinkBitsPerSecond, pool, settings.PieceBytes, settings.SocketBufferBytes);
             await AllReduceAsync(pair, buffers, WarmUpBytes / sizeof(float), tag++);
             long before = pair.DelayRelays[1].BytesToTarget;
             var times = new List<double>();
+            var fill = new WindowFill(pair.DelayRelays[1], pool * (long)settings.CapBytes);
             for (int i = 0; i < settings.Iterations; i++)
             {
                 times.Add(await AllReduceAsync(pair, buffers, buffers[0].Length, tag++));
             }
+
+            double windowFill = await fill.StopAsync();
 
             double raw = settings.LinkBitsPerSecond is null
                 ? await WanRawProbe.MeasureAsync(relay, pool, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1.5)) / 1e6
@@ -58,7 +61,7 @@ internal static class WanPoolBenchmark
             single ??= pool == settings.Pools[0] ? mbps / pool : null;
             double linearity = single is double one ? mbps / (pool * one) : double.NaN;
             double bound = Math.Min(pool * connectionBound, settings.LinkBitsPerSecond is long r ? r / 8e6 : double.PositiveInfinity);
-            Console.WriteLine($"{pool,5} {seconds * 1000,10:F0} {mbps,8:F2} {bound,11:F2} {raw,9:F2} {linearity,10:F3} {mbps / raw,7:F2} {movedMiB,12:F1}");
+            Console.WriteLine($"{pool,5} {seconds * 1000,10:F0} {mbps,8:F2} {bound,11:F2} {raw,9:F2} {linearity,10:F3} {mbps / raw,7:F2} {movedMiB,12:F1} {windowFill,12:F2}");
             Report.Result($"wan_pool_{pool}", mbps, "MB/s");
             Report.Result($"wan_pool_linearity_{pool}", linearity, "ratio");
             if (!double.IsNaN(raw))
@@ -89,8 +92,48 @@ internal static class WanPoolBenchmark
     }
 }
 
+/// <summary>
+/// Samples a relay's bytes in flight every few milliseconds while the timed runs go: the mean over the capacity
+/// (connections × cap) says whether the sender kept the emulated pipe full (near 1) or starved it.
+/// </summary>
+internal sealed class WindowFill
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task<double> _sampling;
+
+    public WindowFill(TcpRelay relay, long capacity) => _sampling = SampleAsync(relay, capacity, _stop.Token);
+
+    public async Task<double> StopAsync()
+    {
+        await _stop.CancelAsync();
+        double mean = await _sampling;
+        _stop.Dispose();
+        return mean;
+    }
+
+    private static async Task<double> SampleAsync(TcpRelay relay, long capacity, CancellationToken stop)
+    {
+        double sum = 0;
+        long samples = 0;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(5));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                sum += relay.InFlightToTarget / (double)capacity;
+                samples++;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return samples == 0 ? double.NaN : sum / samples;
+    }
+}
+
 /// <summary>Command-line settings of <see cref="WanPoolBenchmark"/>.</summary>
-internal sealed record WanPoolSettings(int SizeBytes, TimeSpan Delay, int CapBytes, int[] Pools, int Iterations, long? LinkBitsPerSecond, int PieceBytes)
+internal sealed record WanPoolSettings(int SizeBytes, TimeSpan Delay, int CapBytes, int[] Pools, int Iterations, long? LinkBitsPerSecond, int PieceBytes, int SocketBufferBytes)
 {
     public static WanPoolSettings Parse(string[] args)
     {
@@ -112,6 +155,7 @@ internal sealed record WanPoolSettings(int SizeBytes, TimeSpan Delay, int CapByt
             pools,
             Int("--iterations", 2),
             rateMbit > 0 ? rateMbit * 1_000_000L : null,
-            Int("--piece-kib", 256) << 10);
+            Int("--piece-kib", 256) << 10,
+            Int("--socket-buffer-kib", 0) << 10);
     }
 }

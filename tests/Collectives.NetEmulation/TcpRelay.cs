@@ -70,6 +70,21 @@ public sealed class TcpRelay : IAsyncDisposable
     /// <summary>Bytes delivered back to the clients, all connections together.</summary>
     public long BytesFromTarget => Interlocked.Read(ref _bytesFromTarget);
 
+    /// <summary>
+    /// Bytes towards the target currently in flight under the cap, all open connections together: compared with
+    /// connections × cap it says whether the senders keep the emulated pipe full.
+    /// </summary>
+    public long InFlightToTarget
+    {
+        get
+        {
+            lock (_connections)
+            {
+                return _connections.Sum(c => c.Forward?.InFlight ?? 0);
+            }
+        }
+    }
+
     /// <summary>Connections accepted so far (open or closed).</summary>
     public int ConnectionCount
     {
@@ -131,6 +146,8 @@ public sealed class TcpRelay : IAsyncDisposable
 
         public Task Completion { get; private set; } = Task.CompletedTask;
 
+        public DelayPump? Forward { get; private set; }
+
         public void Start(IPEndPoint target, RelayOptions options, TcpRelay relay, CancellationToken stop) =>
             Completion = RunAsync(target, options, relay, stop);
 
@@ -150,9 +167,9 @@ public sealed class TcpRelay : IAsyncDisposable
                 inbound.NoDelay = true;
                 outbound.NoDelay = true;
                 await outbound.ConnectAsync(target, stop);
-                var forward = new DelayPump(inbound, outbound, options, n => Interlocked.Add(ref relay._bytesToTarget, n), Abort);
+                Forward = new DelayPump(inbound, outbound, options, n => Interlocked.Add(ref relay._bytesToTarget, n), Abort);
                 var backward = new DelayPump(outbound, inbound, options, n => Interlocked.Add(ref relay._bytesFromTarget, n), Abort);
-                await Task.WhenAll(forward.RunAsync(stop), backward.RunAsync(stop));
+                await Task.WhenAll(Forward.RunAsync(stop), backward.RunAsync(stop));
             }
             catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
             {
