@@ -18,6 +18,10 @@ internal static class WanPoolBenchmark
 {
     private const int WarmUpBytes = 4 << 20;
 
+    // 4 KiB: one piece per step, so its time is the fixed cost of an operation (control round trips plus the pipe's
+    // latency, two one-way delays for 2 peers).
+    private const int SmallCount = 1024;
+
     public static async Task RunAsync(string[] args)
     {
         WanPoolSettings settings = WanPoolSettings.Parse(args);
@@ -33,7 +37,7 @@ internal static class WanPoolBenchmark
         Console.WriteLine($"wan-pool: 2 peers, {settings.SizeBytes >> 20} MiB float32 all-reduce, one-way delay {settings.Delay.TotalMilliseconds:F0} ms, " +
                           $"in-flight cap {settings.CapBytes >> 10} KiB per connection (≤ {connectionBound:F2} MB/s each), link {link}, piece {settings.PieceBytes >> 10} KiB, socket buffers {(settings.SocketBufferBytes == 0 ? "auto" : $"{settings.SocketBufferBytes >> 10} KiB")}, " +
                           $"{settings.Iterations} timed run(s) per pool size, {Environment.ProcessorCount} cores");
-        Console.WriteLine($"{"pool",5} {"median ms",10} {"MB/s",8} {"bound MB/s",11} {"raw MB/s",9} {"linearity",10} {"vs raw",7} {"MiB to peer",12} {"window fill",12}");
+        Console.WriteLine($"{"pool",5} {"median ms",10} {"MB/s",8} {"bound MB/s",11} {"raw MB/s",9} {"linearity",10} {"vs raw",7} {"MiB to peer",12} {"fill",5} {"raw fill",9} {"4KiB ms",8} {"model MB/s",11}");
 
         float[][] buffers = [new float[settings.SizeBytes / sizeof(float)], new float[settings.SizeBytes / sizeof(float)]];
         double? single = null;
@@ -43,25 +47,35 @@ internal static class WanPoolBenchmark
             await using WanPair pair = await WanPair.StartAsync(relay, settings.LinkBitsPerSecond, pool, settings.PieceBytes, settings.SocketBufferBytes);
             await AllReduceAsync(pair, buffers, WarmUpBytes / sizeof(float), tag++);
             long before = pair.DelayRelays[1].BytesToTarget;
+            double smallMs = (await AllReduceAsync(pair, buffers, SmallCount, tag++)).Seconds * 1000;
             var times = new List<double>();
-            var fill = new WindowFill(pair.DelayRelays[1], pool * (long)settings.CapBytes);
+            var fills = new List<double>();
             for (int i = 0; i < settings.Iterations; i++)
             {
-                times.Add(await AllReduceAsync(pair, buffers, buffers[0].Length, tag++));
+                (double elapsed, double fill) = await AllReduceAsync(pair, buffers, buffers[0].Length, tag++, pool * (long)settings.CapBytes);
+                times.Add(elapsed);
+                fills.Add(fill);
             }
 
-            double windowFill = await fill.StopAsync();
+            double windowFill = fills.Average();
+            if (settings.Trace)
+            {
+                await TraceAsync(pair, buffers, tag++, settings.CapBytes * (long)pool);
+            }
 
-            double raw = settings.LinkBitsPerSecond is null
-                ? await WanRawProbe.MeasureAsync(relay, pool, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1.5)) / 1e6
-                : double.NaN;
+            (double raw, double rawFill) = settings.LinkBitsPerSecond is null
+                ? await WanRawProbe.MeasureAsync(relay, pool, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1.5))
+                : (double.NaN, double.NaN);
+            raw /= 1e6;
             double movedMiB = (pair.DelayRelays[1].BytesToTarget - before) / (double)settings.Iterations / (1 << 20);
             double seconds = Stats.Median(times);
             double mbps = settings.SizeBytes / seconds / 1e6;
             single ??= pool == settings.Pools[0] ? mbps / pool : null;
+            // What a perfect pipeline would do: the fixed cost of an operation plus the payload at the raw ceiling.
+            double model = settings.SizeBytes / (smallMs / 1000 + settings.SizeBytes / (raw * 1e6)) / 1e6;
             double linearity = single is double one ? mbps / (pool * one) : double.NaN;
             double bound = Math.Min(pool * connectionBound, settings.LinkBitsPerSecond is long r ? r / 8e6 : double.PositiveInfinity);
-            Console.WriteLine($"{pool,5} {seconds * 1000,10:F0} {mbps,8:F2} {bound,11:F2} {raw,9:F2} {linearity,10:F3} {mbps / raw,7:F2} {movedMiB,12:F1} {windowFill,12:F2}");
+            Console.WriteLine($"{pool,5} {seconds * 1000,10:F0} {mbps,8:F2} {bound,11:F2} {raw,9:F2} {linearity,10:F3} {mbps / raw,7:F2} {movedMiB,12:F1} {windowFill,5:F2} {rawFill,9:F2} {smallMs,8:F0} {model,11:F2}");
             Report.Result($"wan_pool_{pool}", mbps, "MB/s");
             Report.Result($"wan_pool_linearity_{pool}", linearity, "ratio");
             if (!double.IsNaN(raw))
@@ -71,24 +85,63 @@ internal static class WanPoolBenchmark
         }
     }
 
-    // Both peers at once; the time until both have finished, in seconds.
-    private static async Task<double> AllReduceAsync(WanPair pair, float[][] buffers, int count, ulong tag)
+    // One more all-reduce with relay 1's forwarded bytes and in-flight bytes printed every 100 ms: shows bubbles.
+    private static async Task TraceAsync(WanPair pair, float[][] buffers, ulong tag, long capacity)
+    {
+        TcpRelay relay = pair.DelayRelays[1];
+        foreach (float[] buffer in buffers)
+        {
+            Array.Fill(buffer, 1f);
+        }
+
+        using var stop = new CancellationTokenSource();
+        long start = Stopwatch.GetTimestamp();
+        long last = relay.BytesToTarget;
+        var line = new System.Text.StringBuilder("trace (ms: MB forwarded in the last 100 ms / window fill):");
+        Task sampling = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+            try
+            {
+                while (await timer.WaitForNextTickAsync(stop.Token))
+                {
+                    long now = relay.BytesToTarget;
+                    line.Append(CultureInfo.InvariantCulture, $" {Stopwatch.GetElapsedTime(start).TotalMilliseconds:F0}:{(now - last) / 1e6:F2}/{relay.InFlightToTarget / (double)capacity:F2}");
+                    last = now;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+        await Task.WhenAll(pair.Peers.Select((peer, i) => peer.AllReduceAsync(buffers[i].AsMemory(), ReduceOp.Sum, tag)))
+            .WaitAsync(TimeSpan.FromMinutes(5));
+        await stop.CancelAsync();
+        await sampling;
+        Console.WriteLine(line);
+    }
+
+    // Both peers at once: the time until both have finished, in seconds, and relay 1's mean window fill meanwhile
+    // (NaN without a capacity).
+    private static async Task<(double Seconds, double Fill)> AllReduceAsync(WanPair pair, float[][] buffers, int count, ulong tag, long capacity = 0)
     {
         foreach (float[] buffer in buffers)
         {
             Array.Fill(buffer, 1f, 0, count);
         }
 
+        WindowFill? fill = capacity > 0 ? new WindowFill(pair.DelayRelays[1], capacity) : null;
         long start = Stopwatch.GetTimestamp();
         await Task.WhenAll(pair.Peers.Select((peer, i) => peer.AllReduceAsync(buffers[i].AsMemory(0, count), ReduceOp.Sum, tag)))
             .WaitAsync(TimeSpan.FromMinutes(5));
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        double meanFill = fill is null ? double.NaN : await fill.StopAsync();
         if (buffers.Any(b => b[0] != 2f || b[count - 1] != 2f))
         {
             throw new InvalidOperationException("wrong all-reduce result");
         }
 
-        return seconds;
+        return (seconds, meanFill);
     }
 }
 
@@ -133,7 +186,7 @@ internal sealed class WindowFill
 }
 
 /// <summary>Command-line settings of <see cref="WanPoolBenchmark"/>.</summary>
-internal sealed record WanPoolSettings(int SizeBytes, TimeSpan Delay, int CapBytes, int[] Pools, int Iterations, long? LinkBitsPerSecond, int PieceBytes, int SocketBufferBytes)
+internal sealed record WanPoolSettings(int SizeBytes, TimeSpan Delay, int CapBytes, int[] Pools, int Iterations, long? LinkBitsPerSecond, int PieceBytes, int SocketBufferBytes, bool Trace)
 {
     public static WanPoolSettings Parse(string[] args)
     {
@@ -156,6 +209,7 @@ internal sealed record WanPoolSettings(int SizeBytes, TimeSpan Delay, int CapByt
             Int("--iterations", 2),
             rateMbit > 0 ? rateMbit * 1_000_000L : null,
             Int("--piece-kib", 256) << 10,
-            Int("--socket-buffer-kib", 0) << 10);
+            Int("--socket-buffer-kib", 0) << 10,
+            Int("--trace", 0) != 0);
     }
 }

@@ -12,7 +12,7 @@ namespace Collectives.Benchmarks;
 /// </summary>
 internal static class WanRawProbe
 {
-    public static async Task<double> MeasureAsync(RelayOptions relayOptions, int connections, TimeSpan warmUp, TimeSpan window)
+    public static async Task<(double BytesPerSecond, double WindowFill)> MeasureAsync(RelayOptions relayOptions, int connections, TimeSpan warmUp, TimeSpan window)
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -39,8 +39,10 @@ internal static class WanRawProbe
             await Task.Delay(warmUp, stop.Token);
             long startBytes = Interlocked.Read(ref received);
             long start = Stopwatch.GetTimestamp();
+            var fill = new WindowFill(relay, connections * (long)relayOptions.InFlightCap);
             await Task.Delay(window, stop.Token);
-            return (Interlocked.Read(ref received) - startBytes) / Stopwatch.GetElapsedTime(start).TotalSeconds;
+            double rate = (Interlocked.Read(ref received) - startBytes) / Stopwatch.GetElapsedTime(start).TotalSeconds;
+            return (rate, await fill.StopAsync());
         }
         finally
         {
