@@ -20,6 +20,7 @@ internal sealed class WanPair : IAsyncDisposable
     private readonly List<TcpRelay> _relays = [];
     private readonly List<Communicator> _peers = [];
     private WanNetwork? _network;
+    private int _disposed;
 
     private WanPair(MasterServer master) => Master = master;
 
@@ -30,7 +31,7 @@ internal sealed class WanPair : IAsyncDisposable
     /// <summary>The delaying relays, one in front of each peer (index = peer).</summary>
     public List<TcpRelay> DelayRelays { get; } = [];
 
-    public static async Task<WanPair> StartAsync(RelayOptions relay, long? linkBitsPerSecond, int poolSize, int pieceBytes, int socketBufferBytes)
+    public static async Task<WanPair> StartAsync(RelayOptions relay, long? linkBitsPerSecond, int poolSize, int pieceBytes, int socketBufferBytes, bool direct = false)
     {
         var master = new MasterServer(MasterOptions.Default with { Listen = new IPEndPoint(IPAddress.Loopback, 0) });
         master.Start();
@@ -48,7 +49,7 @@ internal sealed class WanPair : IAsyncDisposable
             for (int j = 0; j < 2; j++)
             {
                 int port = FreeLoopbackPort();
-                IPEndPoint relayEndPoint = pair.AddRelays(new IPEndPoint(IPAddress.Loopback, port), receiver: j, relay);
+                IPEndPoint relayEndPoint = direct ? new IPEndPoint(IPAddress.Loopback, port) : pair.AddRelays(new IPEndPoint(IPAddress.Loopback, port), receiver: j, relay);
                 options.Add(new CommunicatorOptions(master.LocalEndPoint)
                 {
                     PeerListen = new IPEndPoint(IPAddress.Loopback, port),
@@ -77,6 +78,11 @@ internal sealed class WanPair : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         foreach (Communicator peer in _peers)
         {
             await peer.DisposeAsync();

@@ -11,7 +11,7 @@ namespace Collectives.Benchmarks;
 /// throughput should grow about linearly with the pool until the link rate. One all-reduce at a time.
 /// </summary>
 /// <remarks>
-/// Options: <c>--size-mib 64 --delay-ms 50 --cap-kib 1024 --pools 1,2,4,8 --iterations 2 --rate-mbit 0 --piece-kib 256 --socket-buffer-kib 0</c>
+/// Options: <c>--size-mib 64 --delay-ms 50 --cap-kib 256 --pools 1,2,4,8 --iterations 2 --rate-mbit 0 --piece-kib 256 --socket-buffer-kib 0</c>
 /// (rate 0: no link limit; a rate needs root for the network namespaces).
 /// </remarks>
 internal static class WanPoolBenchmark
@@ -37,16 +37,16 @@ internal static class WanPoolBenchmark
         Console.WriteLine($"wan-pool: 2 peers, {settings.SizeBytes >> 20} MiB float32 all-reduce, one-way delay {settings.Delay.TotalMilliseconds:F0} ms, " +
                           $"in-flight cap {settings.CapBytes >> 10} KiB per connection (≤ {connectionBound:F2} MB/s each), link {link}, piece {settings.PieceBytes >> 10} KiB, socket buffers {(settings.SocketBufferBytes == 0 ? "auto" : $"{settings.SocketBufferBytes >> 10} KiB")}, " +
                           $"{settings.Iterations} timed run(s) per pool size, {Environment.ProcessorCount} cores");
-        Console.WriteLine($"{"pool",5} {"median ms",10} {"MB/s",8} {"bound MB/s",11} {"raw MB/s",9} {"linearity",10} {"vs raw",7} {"MiB to peer",12} {"fill",5} {"raw fill",9} {"4KiB ms",8} {"model MB/s",11}");
+        Console.WriteLine($"{"pool",5} {"median ms",10} {"MB/s",8} {"bound MB/s",11} {"raw MB/s",9} {"linearity",10} {"vs raw",7} {"MiB to peer",12} {"fill",5} {"raw fill",9} {"4KiB ms",8} {"model MB/s",11} {"direct MB/s",12}");
 
         float[][] buffers = [new float[settings.SizeBytes / sizeof(float)], new float[settings.SizeBytes / sizeof(float)]];
         double? single = null;
         ulong tag = 1;
         foreach (int pool in settings.Pools)
         {
-            await using WanPair pair = await WanPair.StartAsync(relay, settings.LinkBitsPerSecond, pool, settings.PieceBytes, settings.SocketBufferBytes);
+            await using WanPair pair = await WanPair.StartAsync(relay, settings.LinkBitsPerSecond, pool, settings.PieceBytes, settings.SocketBufferBytes, settings.Direct);
             await AllReduceAsync(pair, buffers, WarmUpBytes / sizeof(float), tag++);
-            long before = pair.DelayRelays[1].BytesToTarget;
+            long before = pair.DelayRelays.Count > 1 ? pair.DelayRelays[1].BytesToTarget : 0;
             double smallMs = (await AllReduceAsync(pair, buffers, SmallCount, tag++)).Seconds * 1000;
             var times = new List<double>();
             var fills = new List<double>();
@@ -58,16 +58,18 @@ internal static class WanPoolBenchmark
             }
 
             double windowFill = fills.Average();
-            if (settings.Trace)
+            if (settings.Trace && pair.DelayRelays.Count > 1)
             {
                 await TraceAsync(pair, buffers, tag++, settings.CapBytes * (long)pool);
             }
 
+            await pair.DisposeAsync();
+            double ceiling = settings.Direct ? double.NaN : await DirectCeilingAsync(settings, pool, buffers, () => tag++);
             (double raw, double rawFill) = settings.LinkBitsPerSecond is null
                 ? await WanRawProbe.MeasureAsync(relay, pool, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1.5))
                 : (double.NaN, double.NaN);
             raw /= 1e6;
-            double movedMiB = (pair.DelayRelays[1].BytesToTarget - before) / (double)settings.Iterations / (1 << 20);
+            double movedMiB = pair.DelayRelays.Count < 2 ? double.NaN : (pair.DelayRelays[1].BytesToTarget - before) / (double)settings.Iterations / (1 << 20);
             double seconds = Stats.Median(times);
             double mbps = settings.SizeBytes / seconds / 1e6;
             single ??= pool == settings.Pools[0] ? mbps / pool : null;
@@ -75,14 +77,28 @@ internal static class WanPoolBenchmark
             double model = settings.SizeBytes / (smallMs / 1000 + settings.SizeBytes / (raw * 1e6)) / 1e6;
             double linearity = single is double one ? mbps / (pool * one) : double.NaN;
             double bound = Math.Min(pool * connectionBound, settings.LinkBitsPerSecond is long r ? r / 8e6 : double.PositiveInfinity);
-            Console.WriteLine($"{pool,5} {seconds * 1000,10:F0} {mbps,8:F2} {bound,11:F2} {raw,9:F2} {linearity,10:F3} {mbps / raw,7:F2} {movedMiB,12:F1} {windowFill,5:F2} {rawFill,9:F2} {smallMs,8:F0} {model,11:F2}");
+            Console.WriteLine($"{pool,5} {seconds * 1000,10:F0} {mbps,8:F2} {bound,11:F2} {raw,9:F2} {linearity,10:F3} {mbps / raw,7:F2} {movedMiB,12:F1} {windowFill,5:F2} {rawFill,9:F2} {smallMs,8:F0} {model,11:F2} {ceiling,12:F2}");
             Report.Result($"wan_pool_{pool}", mbps, "MB/s");
             Report.Result($"wan_pool_linearity_{pool}", linearity, "ratio");
+            if (!double.IsNaN(ceiling))
+            {
+                Report.Result($"wan_pool_direct_{pool}", ceiling, "MB/s");
+            }
             if (!double.IsNaN(raw))
             {
                 Report.Result($"wan_pool_raw_{pool}", raw, "MB/s");
             }
         }
+    }
+
+    // The same all-reduce with no relay at all (peers dial each other on loopback): what this machine and the library
+    // can do right now, the ceiling any emulated link result is capped by.
+    private static async Task<double> DirectCeilingAsync(WanPoolSettings settings, int pool, float[][] buffers, Func<ulong> nextTag)
+    {
+        await using WanPair direct = await WanPair.StartAsync(RelayOptions.PassThrough, null, pool, settings.PieceBytes, settings.SocketBufferBytes, direct: true);
+        await AllReduceAsync(direct, buffers, WarmUpBytes / sizeof(float), nextTag());
+        (double seconds, _) = await AllReduceAsync(direct, buffers, buffers[0].Length, nextTag());
+        return settings.SizeBytes / seconds / 1e6;
     }
 
     // One more all-reduce with relay 1's forwarded bytes and in-flight bytes printed every 100 ms: shows bubbles.
@@ -130,7 +146,7 @@ internal static class WanPoolBenchmark
             Array.Fill(buffer, 1f, 0, count);
         }
 
-        WindowFill? fill = capacity > 0 ? new WindowFill(pair.DelayRelays[1], capacity) : null;
+        WindowFill? fill = capacity > 0 && pair.DelayRelays.Count > 1 ? new WindowFill(pair.DelayRelays[1], capacity) : null;
         long start = Stopwatch.GetTimestamp();
         await Task.WhenAll(pair.Peers.Select((peer, i) => peer.AllReduceAsync(buffers[i].AsMemory(0, count), ReduceOp.Sum, tag)))
             .WaitAsync(TimeSpan.FromMinutes(5));
@@ -186,7 +202,7 @@ internal sealed class WindowFill
 }
 
 /// <summary>Command-line settings of <see cref="WanPoolBenchmark"/>.</summary>
-internal sealed record WanPoolSettings(int SizeBytes, TimeSpan Delay, int CapBytes, int[] Pools, int Iterations, long? LinkBitsPerSecond, int PieceBytes, int SocketBufferBytes, bool Trace)
+internal sealed record WanPoolSettings(int SizeBytes, TimeSpan Delay, int CapBytes, int[] Pools, int Iterations, long? LinkBitsPerSecond, int PieceBytes, int SocketBufferBytes, bool Trace, bool Direct)
 {
     public static WanPoolSettings Parse(string[] args)
     {
@@ -204,12 +220,13 @@ internal sealed record WanPoolSettings(int SizeBytes, TimeSpan Delay, int CapByt
         return new WanPoolSettings(
             Int("--size-mib", 64) << 20,
             TimeSpan.FromMilliseconds(Int("--delay-ms", 50)),
-            Int("--cap-kib", 1024) << 10,
+            Int("--cap-kib", 256) << 10,
             pools,
             Int("--iterations", 2),
             rateMbit > 0 ? rateMbit * 1_000_000L : null,
             Int("--piece-kib", 256) << 10,
             Int("--socket-buffer-kib", 0) << 10,
-            Int("--trace", 0) != 0);
+            Int("--trace", 0) != 0,
+            Int("--direct", 0) != 0);
     }
 }
