@@ -39,6 +39,7 @@ internal static class WanPoolBenchmark
                           $"{settings.Iterations} timed run(s) per pool size, {Environment.ProcessorCount} cores");
         Console.WriteLine($"{"pool",5} {"median ms",10} {"MB/s",8} {"bound MB/s",11} {"raw MB/s",9} {"linearity",10} {"vs raw",7} {"MiB to peer",12} {"fill",5} {"raw fill",9} {"4KiB ms",8} {"model MB/s",11} {"direct MB/s",12}");
 
+        MachineLoad.Print("wan_pool", "before");
         float[][] buffers = [new float[settings.SizeBytes / sizeof(float)], new float[settings.SizeBytes / sizeof(float)]];
         double? single = null;
         ulong tag = 1;
@@ -89,6 +90,8 @@ internal static class WanPoolBenchmark
                 Report.Result($"wan_pool_raw_{pool}", raw, "MB/s");
             }
         }
+
+        MachineLoad.Print("wan_pool", "after");
     }
 
     // The same all-reduce with no relay at all (peers dial each other on loopback): what this machine and the library
