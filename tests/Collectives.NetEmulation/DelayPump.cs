@@ -14,7 +14,12 @@ internal sealed class DelayPump
     private readonly Socket _from;
     private readonly Socket _to;
     private readonly RelayOptions _options;
-    private readonly ByteWindow? _window;
+    // Without a cap, the window still bounds what the relay holds: a slow destination must push back on the source
+    // rather than let the relay buffer (and allocate) without limit. Then bytes count until written, not until acked.
+    private const int UncappedBufferBytes = 16 << 20;
+
+    private readonly ByteWindow _window;
+    private readonly bool _capped;
     private readonly long _delayTicks;
     private readonly Channel<Segment> _segments = Channel.CreateUnbounded<Segment>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Channel<Segment> _acks = Channel.CreateUnbounded<Segment>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -32,20 +37,21 @@ internal sealed class DelayPump
         _from = from;
         _to = to;
         _options = options;
-        _window = options.InFlightCap > 0 ? new ByteWindow(options.InFlightCap) : null;
+        _capped = options.InFlightCap > 0;
+        _window = new ByteWindow(_capped ? options.InFlightCap : UncappedBufferBytes);
         _delayTicks = (long)(options.Delay.TotalSeconds * Stopwatch.Frequency);
         _onForwarded = onForwarded;
     }
 
-    /// <summary>Bytes of this direction currently in flight under the cap (0 when uncapped).</summary>
-    public long InFlight => _window?.InFlight ?? 0;
+    /// <summary>Bytes of this direction in flight under the cap (uncapped: read and not yet written).</summary>
+    public long InFlight => _window.InFlight;
 
     /// <summary>Runs until the source ends (then the destination gets a FIN) or either socket fails.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         Task reading = ReadAsync(cancellationToken);
         Task writing = WriteAsync(cancellationToken);
-        Task acknowledging = _window is null ? Task.CompletedTask : AcknowledgeAsync(_window, cancellationToken);
+        Task acknowledging = _capped ? AcknowledgeAsync(_window, cancellationToken) : Task.CompletedTask;
         try
         {
             await Task.WhenAll(AbortOnFault(reading), AbortOnFault(writing));
@@ -80,7 +86,7 @@ internal sealed class DelayPump
         {
             while (true)
             {
-                int allowed = _window is null ? _options.ChunkBytes : await _window.AcquireAsync(_options.ChunkBytes, cancellationToken);
+                int allowed = await _window.AcquireAsync(_options.ChunkBytes, cancellationToken);
                 byte[] buffer = ArrayPool<byte>.Shared.Rent(allowed);
                 int received;
                 try
@@ -93,7 +99,7 @@ internal sealed class DelayPump
                     throw;
                 }
 
-                _window?.Release(allowed - received);
+                _window.Release(allowed - received);
                 if (received == 0)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
@@ -131,6 +137,11 @@ internal sealed class DelayPump
             }
 
             _onForwarded(segment.Length);
+            if (!_capped)
+            {
+                _window.Release(segment.Length);
+                continue;
+            }
 
             // Acknowledged one delay after delivery. Delivery is reckoned from the due time plus any time the write was
             // held up by the receiver, not from when the timer fired: on a loaded machine timers fire milliseconds

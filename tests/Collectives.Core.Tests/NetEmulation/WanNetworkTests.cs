@@ -86,6 +86,24 @@ public sealed class WanNetworkTests
         Assert.That(rate, Is.GreaterThan(0));
     }
 
+    [Test]
+    public async Task Relay_dialling_from_a_host_carries_machine_traffic_across_that_host_link()
+    {
+        using WanNetwork network = WanNetwork.Create(2);
+        network.SetEgressRate(0, 40 * MegabitPerSecond);
+        WanHost to = network.Hosts[1];
+        using Socket listener = to.Namespace.Listen(new IPEndPoint(to.Address, 0));
+
+        // Client and relay listener on the machine's loopback; only the relay's outbound leg lives on host 0.
+        await using var relay = new TcpRelay((IPEndPoint)listener.LocalEndPoint!, RelayOptions.PassThrough, dialFrom: network.Hosts[0].Namespace);
+        double rate = await ThroughputProbe.MeasureAsync(listener, relay.LocalEndPoint,
+            () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp), 1, WarmUp, Window);
+
+        double limit = 40 * MegabitPerSecond / 8.0;
+        await TestContext.Out.WriteLineAsync($"loopback→relay→host0→host1: {rate / 1e6:F2} MB/s, relay forwarded {relay.BytesToTarget} bytes over {relay.ConnectionCount} connection(s)");
+        Assert.That(rate, Is.InRange(0.6 * limit, 1.15 * limit), $"{rate / 1e6:F2} MB/s against {limit / 1e6:F2} MB/s");
+    }
+
     private static async Task<double> MeasureAsync(WanHost from, WanHost to)
     {
         using Socket listener = to.Namespace.Listen(new IPEndPoint(to.Address, 0));
