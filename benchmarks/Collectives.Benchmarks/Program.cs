@@ -38,11 +38,14 @@ switch (which)
     case "tls":
         await TlsBenchmark.RunAsync(rest);
         break;
+    case "wan-pool":
+        await WanPoolBenchmark.RunAsync(rest);
+        break;
     case "allreduce-peer":
         return await BenchPeer.RunAsync(rest);
     default:
         Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Collectives.Benchmarks -- <benchmark> [options]");
-        Console.WriteLine("benchmarks: transport, allreduce, membership, quantization, sharedstate, capi, topology, tls");
+        Console.WriteLine("benchmarks: transport, allreduce, membership, quantization, sharedstate, capi, topology, tls, wan-pool");
         return which == "help" ? 0 : 2;
 }
 
