@@ -21,13 +21,14 @@ public sealed class EventIdTests
     public void EventIdsOfTheCoreLibraryAreUniqueAndInsideTheirClassRange()
     {
         var messages = LoggerMessages(typeof(Communicator).Assembly);
-        Assert.That(messages.Select(m => m.Owner).Distinct(), Is.EquivalentTo(new[] { typeof(MasterLog), typeof(PeerLog) }),
+        Assert.That(messages.Select(m => m.Owner).Distinct(), Is.EquivalentTo(new[] { typeof(MasterLog), typeof(PeerLog), typeof(Collectives.Transport.Internal.TransportLog) }),
             "a new log class needs its own documented range here");
 
         var duplicates = messages.GroupBy(m => m.EventId).Where(g => g.Count() > 1).Select(g => $"{g.Key}: {string.Join(", ", g.Select(m => m.Method))}");
         Assert.That(duplicates, Is.Empty);
         Assert.That(messages.Where(m => m.Owner == typeof(MasterLog)).Select(m => m.EventId), Is.All.InRange(1000, 1999));
         Assert.That(messages.Where(m => m.Owner == typeof(PeerLog)).Select(m => m.EventId), Is.All.InRange(2000, 2999));
+        Assert.That(messages.Where(m => m.Owner == typeof(Collectives.Transport.Internal.TransportLog)).Select(m => m.EventId), Is.All.InRange(3000, 3999));
     }
 
     [Test]
