@@ -7,15 +7,15 @@ namespace Collectives.Optimizers;
 /// <item>forms the pseudo-gradient Δ = θ_outer − θ_local;</item>
 /// <item>averages Δ over the peer group (all-reduce-many with retry: a peer dying mid-reduce makes the unfinished
 /// buckets run again among the survivors, whose average then excludes it);</item>
-/// <item>applies SGD with Nesterov momentum to θ_outer (<c>m ← μ·m + Δ; θ_outer ← θ_outer − lr·(Δ + μ·m)</c>) and
-/// advances the outer step counter;</item>
+/// <item>applies SGD with Nesterov momentum to θ_outer (<c>m ← μ·m + Δ; θ_outer ← θ_outer − lr·(Δ + μ·m)</c>), and
+/// advances the outer step counter (also when nothing was applied);</item>
 /// <item>resets θ_local ← θ_outer;</item>
 /// <item>accepts peers waiting to join, then synchronizes θ_outer, the momentum and the step counter as shared state
-/// (revision = outer step), so a joiner continues bit-identically and, in a deterministic run, peers already in the
-/// run transfer 0 bytes.</item>
+/// (revision = outer step; a joiner's fresh seed offers revision 0 and so never outvotes a run that has stepped), so a
+/// joiner continues bit-identically and, in a deterministic run, peers already in the run transfer 0 bytes.</item>
 /// </list>
-/// Alone (the library's TooFewPeers): the step's contribution is dropped (θ_outer, momentum and step unchanged,
-/// θ_local reset to θ_outer) and the peer waits up to <see cref="DiLoCoOptions.PeerWaitTimeout"/> for a peer to join.
+/// Alone (the library's TooFewPeers): the step's contribution is dropped (θ_outer and momentum unchanged, θ_local reset
+/// to θ_outer) and the peer waits up to <see cref="DiLoCoOptions.PeerWaitTimeout"/> for a peer to join.
 /// Every accepted peer of the run must call the same methods in the same order (they are collective). Not
 /// thread-safe: one call at a time. After an exception other than cancellation, discard the optimizer.
 /// </summary>
@@ -88,6 +88,7 @@ public sealed class DiLoCoOptimizer
             _state.Apply(_delta, _options);
         }
 
+        _state.AdvanceStep();
         _state.ResetParameters();
         bool accepted = await _collectives.AcceptPendingPeersAsync(() => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
         SharedState.SharedStateSyncInfo sync = await _collectives.SyncAsync(_state.ToSharedState(null), cancellationToken).ConfigureAwait(false);

@@ -9,6 +9,12 @@ public sealed record DiLoCoOptions
     /// <summary>The defaults: the DiLoCo paper's outer optimizer (Nesterov SGD, lr 0.7, momentum 0.9), no quantization.</summary>
     public static DiLoCoOptions Default { get; } = new();
 
+    /// <summary>
+    /// The defaults of <see cref="AsyncDiLoCoOptimizer"/>: outer lr 1.0 without momentum, because its one-step-late
+    /// updates overshoot with the synchronous defaults (see its remarks).
+    /// </summary>
+    public static DiLoCoOptions AsyncDefault { get; } = new() { OuterLearningRate = 1f, OuterMomentum = 0f };
+
     /// <summary>Outer learning rate (the DiLoCo paper's 0.7).</summary>
     public float OuterLearningRate { get; init; } = 0.7f;
 

@@ -78,12 +78,15 @@ internal sealed class OuterState
         }
     }
 
-    /// <summary>Applies an averaged pseudo-gradient (consumed: overwritten) and advances the step.</summary>
-    public void Apply(Span<float> averaged, DiLoCoOptions options)
-    {
+    /// <summary>Applies an averaged pseudo-gradient (consumed: overwritten).</summary>
+    public void Apply(Span<float> averaged, DiLoCoOptions options) =>
         OuterKernels.NesterovStep(Outer, Momentum, averaged, options.OuterLearningRate, options.OuterMomentum);
-        Counters[StepCounter]++;
-    }
+
+    /// <summary>
+    /// Counts an outer step, applied or not: the counter is the shared-state revision, so once a run has stepped, a
+    /// joiner's fresh weights (revision 0) are behind and can never outvote the run's state.
+    /// </summary>
+    public void AdvanceStep() => Counters[StepCounter]++;
 
     /// <summary>θ_local ← θ_outer.</summary>
     public void ResetParameters()

@@ -1,7 +1,7 @@
 namespace Collectives.Optimizers;
 
 /// <summary>What one call of an outer optimizer did.</summary>
-/// <param name="OuterStep">The outer step counter afterwards (shared state; also the shared-state revision).</param>
+/// <param name="OuterStep">The outer step counter afterwards (shared state and revision; counts every outer step, applied or not).</param>
 /// <param name="Applied">True when an averaged pseudo-gradient was applied to the outer parameters in this call.</param>
 /// <param name="WorldSize">
 /// Peers whose pseudo-gradients were averaged in the reduction that finished in this call (in the async optimizer:
