@@ -140,14 +140,25 @@ public class DiLoCoTrainingTests
         var joiner = new Communicator(run.Options());
         try
         {
+            var midway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             List<Task<TrainingResult?>> peers = run.Peers.Select((p, rank) => Task.Run(() => new TrainingPeer(p, rank, settings)
             {
-                // Everyone holds at step 2 until the joiner registered, so it is accepted at step 3 at the latest.
-                AfterStep = step => step == 2 ? registered.Task.WaitAsync(LocalRun.Bound) : Task.CompletedTask,
+                // At step 2 the joiner starts connecting and everyone holds until it registered, so it is accepted at step 3.
+                AfterStep = step =>
+                {
+                    if (step != 2)
+                    {
+                        return Task.CompletedTask;
+                    }
+
+                    midway.TrySetResult();
+                    return registered.Task.WaitAsync(LocalRun.Bound);
+                },
             }.RunAsync())).ToList();
             peers.Add(Task.Run(async () =>
             {
+                await midway.Task.WaitAsync(LocalRun.Bound);
                 Task connect = joiner.ConnectAsync();
                 await joiner.Registration.WaitAsync(LocalRun.Bound);
                 registered.SetResult();
@@ -158,6 +169,7 @@ public class DiLoCoTrainingTests
 
             AssertBitIdentical(results);
             Assert.That(results[3].Initialization.SyncRxBytes, Is.GreaterThan(0), "the joiner received the outer state");
+            Assert.That(results[3].Initialization.OuterStep, Is.EqualTo(3UL), "it joined mid-training");
             Assert.That(results.Take(3).SelectMany(r => r.Steps).Count(s => s.AcceptedPeers), Is.EqualTo(3), "each old peer accepted it once");
             Assert.That(results.Take(3).SelectMany(r => r.Steps).Select(s => s.SyncRxBytes), Is.All.Zero, "old peers never fetch");
             Assert.That(results[3].Steps[^1].WorldSize, Is.EqualTo(4));

@@ -8,7 +8,7 @@ namespace Collectives.Tests.Optimizers;
 
 public class OuterKernelTests
 {
-    private static readonly Config Quick = Config.QuickThrowOnFailure.WithMaxTest(300).WithQuietOnSuccess(true);
+    private static readonly Config Quick = Config.QuickThrowOnFailure.WithMaxTest(200).WithQuietOnSuccess(true);
 
     // Finite floats of every magnitude (raw bit patterns), so rounding differences would show.
     private static readonly Gen<float> Finite = ArbMap.Default.ArbFor<int>().Generator
