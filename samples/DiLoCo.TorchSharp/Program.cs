@@ -1,4 +1,56 @@
+using System.Globalization;
+using DiLoCo.TorchSharp;
 using TorchSharp;
 
-using var x = torch.ones(3, 3);
-Console.WriteLine((x * 2).sum().item<float>());
+// Usage: dotnet run -c Release [-- --peers 4 --inner 8 --outer 30 --batch 32 --data data/mnist/package/src/digits --out .]
+Dictionary<string, string> options = args.Chunk(2).Where(pair => pair.Length == 2).ToDictionary(pair => pair[0].TrimStart('-'), pair => pair[1]);
+string Option(string name, string fallback) => options.TryGetValue(name, out string? value) ? value : fallback;
+var settings = new Settings(
+    Peers: int.Parse(Option("peers", "4"), CultureInfo.InvariantCulture),
+    InnerSteps: int.Parse(Option("inner", "8"), CultureInfo.InvariantCulture),
+    OuterSteps: int.Parse(Option("outer", "30"), CultureInfo.InvariantCulture),
+    Batch: int.Parse(Option("batch", "32"), CultureInfo.InvariantCulture),
+    InnerLearningRate: 1e-3);
+string output = Option("out", ".");
+torch.set_num_threads(1); // the peers share the machine's cores; one thread each avoids oversubscription
+
+(MnistDigits train, MnistDigits eval) = MnistDigits.Load(Option("data", "data/mnist/package/src/digits"), evalCount: 1000);
+Console.WriteLine($"{train.Count} training and {eval.Count} evaluation digits");
+
+TorchPeer[] NewPeers() => [.. Enumerable.Range(0, settings.Peers).Select(rank => new TorchPeer(rank, train, settings.Batch, settings.InnerLearningRate))];
+
+// Calibrate the links: an all-reduce moves 2(W−1)/W of the payload into every peer; make that take as long as H inner steps.
+TorchPeer[] calibration = NewPeers();
+double compute = await Runs.MeasureComputeAsync(calibration, settings, phases: 6);
+Array.ForEach(calibration, peer => peer.Dispose());
+double inbound = 4.0 * TorchPeer.ParameterCount * 2 * (settings.Peers - 1) / settings.Peers;
+double rate = inbound / compute;
+Console.WriteLine($"H inner steps take {compute * 1000:F0} ms on every peer at once; links limited to {rate / 1e6:F2} MB/s");
+
+var results = new List<(RunResult, double[])>();
+foreach (string mode in new[] { "ddp", "diloco", "async" })
+{
+    await using PeerGroup group = await PeerGroup.StartAsync(settings.Peers, rate);
+    TorchPeer[] peers = NewPeers();
+    RunResult run = mode switch
+    {
+        "ddp" => await Runs.DataParallelAsync(group, peers, settings),
+        "diloco" => await Runs.DiLoCoAsync(group, peers, settings, async: false),
+        _ => await Runs.DiLoCoAsync(group, peers, settings, async: true),
+    };
+    double[] losses = [.. run.Curve.Select(point =>
+    {
+        peers[0].Load(point.Parameters);
+        return peers[0].Evaluate(eval);
+    })];
+    Array.ForEach(peers, peer => peer.Dispose());
+    Console.WriteLine($"{run.Name}: final eval loss {losses[^1]:F4}, {run.SecondsPerOuterStep * 1000:F0} ms per outer step");
+    results.Add((run, losses));
+}
+
+string table = Report.Table(settings, compute, rate, results);
+Console.WriteLine(table);
+Directory.CreateDirectory(output);
+File.WriteAllText(Path.Combine(output, "results-table.md"), table);
+Report.Plot(Path.Combine(output, "loss-curves.png"), results);
+Console.WriteLine($"wrote {Path.Combine(output, "results-table.md")} and {Path.Combine(output, "loss-curves.png")}");

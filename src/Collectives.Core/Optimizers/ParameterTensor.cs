@@ -17,6 +17,9 @@ public sealed class ParameterTensor
     /// <summary>The parameter's elements (the caller's memory).</summary>
     public Span<float> Span => _memory.Span;
 
+    /// <summary>The same elements as <see cref="Memory{T}"/>, for example to all-reduce gradients held in native memory.</summary>
+    public Memory<float> Memory => _memory;
+
     /// <summary>A tensor over managed memory; the memory is used in place.</summary>
     public static ParameterTensor FromMemory(Memory<float> memory) => new(memory);
 
