@@ -6,10 +6,10 @@ namespace DiLoCo.TorchSharp;
 /// <summary>The results table (console and RESULTS.md) and the loss-curve PNG.</summary>
 internal static class Report
 {
-    public static string Table(Settings settings, double computeSeconds, double bytesPerSecond, IReadOnlyList<(RunResult Run, double[] Losses)> runs)
+    public static string Table(Settings settings, double computeSeconds, double bytesPerSecond, double reduceSeconds, IReadOnlyList<(RunResult Run, double[] Losses)> runs)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{settings.Peers} peers in one process, H = {settings.InnerSteps} inner steps (AdamW, lr {settings.InnerLearningRate}, batch {settings.Batch}) per outer step, {settings.OuterSteps} outer steps; every peer's inbound link limited to {bytesPerSecond / 1e6:F2} MB/s so that one synchronous all-reduce of the {TorchPeer.ParameterCount:N0} float32 parameters takes about as long as the {computeSeconds * 1000:F0} ms of H inner steps.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{settings.Peers} peers in one process, H = {settings.InnerSteps} inner steps (AdamW, lr {settings.InnerLearningRate}, batch {settings.Batch}) per outer step, {settings.OuterSteps} outer steps; every peer's inbound link limited to {bytesPerSecond / 1e6:F2} MB/s, where one all-reduce of the {TorchPeer.ParameterCount:N0} float32 parameters takes {reduceSeconds * 1000:F0} ms (peers idle) against {computeSeconds * 1000:F0} ms for H inner steps with all peers computing.");
         text.AppendLine();
         text.AppendLine("| mode | final eval loss | bytes sent per sample | time per outer step | compute-only time per outer step | ratio |");
         text.AppendLine("|---|---|---|---|---|---|");

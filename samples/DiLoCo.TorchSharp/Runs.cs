@@ -36,7 +36,23 @@ internal static class Runs
             times.Add(each.Max());
         }
 
-        return times.Skip(1).Average();
+        return times.Skip(phases / 2).Average();
+    }
+
+    /// <summary>Seconds one all-reduce of <paramref name="count"/> floats takes through the group's links (median, all peers idle otherwise).</summary>
+    public static async Task<double> MeasureAllReduceAsync(PeerGroup group, int count, int repeats)
+    {
+        float[][] buffers = [.. group.Peers.Select(_ => new float[count])];
+        var times = new List<double>();
+        for (int i = 0; i <= repeats; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            await Task.WhenAll(group.Peers.Select((peer, rank) =>
+                peer.AllReduceManyAsync([AllReduceRequest.Create(buffers[rank].AsMemory(), ReduceOp.Avg, 900)], maxInFlight: 1)));
+            times.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+
+        return times.Skip(1).Order().ElementAt(repeats / 2);
     }
 
     public static async Task<RunResult> DataParallelAsync(PeerGroup group, TorchPeer[] peers, Settings settings)
