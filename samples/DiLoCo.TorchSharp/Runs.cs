@@ -109,6 +109,11 @@ internal static class Runs
 
                 double inner = Stopwatch.GetElapsedTime(begin).TotalSeconds;
                 info = await (sync?.StepAsync() ?? background!.StepAsync());
+                if (Environment.GetEnvironmentVariable("DILOCO_TRACE") == "1")
+                {
+                    Console.WriteLine($"rank {rank} outer {outer}: inner {inner * 1000:F0} ms, {info}");
+                }
+
                 sent[rank] += info.ReduceTxBytes + info.SyncTxBytes;
                 if (rank == 0)
                 {

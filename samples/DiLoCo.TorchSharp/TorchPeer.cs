@@ -39,6 +39,7 @@ internal sealed class TorchPeer : IDisposable
     /// <summary>One local AdamW step.</summary>
     public void InnerStep()
     {
+        OneThread();
         using DisposeScope scope = torch.NewDisposeScope();
         Tensor loss = Loss();
         _optimizer.zero_grad();
@@ -49,6 +50,7 @@ internal sealed class TorchPeer : IDisposable
     /// <summary>One data-parallel step: the gradients are averaged over the group before AdamW applies them.</summary>
     public async Task<AllReduceInfo> DataParallelStepAsync(Communicator communicator)
     {
+        OneThread();
         using DisposeScope scope = torch.NewDisposeScope();
         Tensor loss = Loss();
         _optimizer.zero_grad();
@@ -77,12 +79,17 @@ internal sealed class TorchPeer : IDisposable
     /// <summary>Mean cross-entropy of the current parameters over a whole set.</summary>
     public double Evaluate(MnistDigits data)
     {
+        OneThread();
         using DisposeScope scope = torch.NewDisposeScope();
         using IDisposable noGrad = torch.no_grad();
         Tensor images = torch.tensor(data.Images, [data.Count, MnistDigits.Pixels]);
         Tensor labels = torch.tensor(data.Labels);
         return nn.functional.cross_entropy(_model.forward(images), labels).item<float>();
     }
+
+    // libtorch's OpenMP thread count is per calling thread, and peers run on whichever pool thread is free: without
+    // this each peer would start a team per core and four peers would spin against each other on two cores.
+    private static void OneThread() => torch.set_num_threads(1);
 
     private Tensor Loss()
     {
