@@ -14,6 +14,10 @@ var settings = new Settings(
 string output = Option("out", ".");
 torch.set_num_threads(1); // the peers share the machine's cores; one thread each avoids oversubscription
 
+// Each peer's inner steps block a pool thread inside libtorch; with the pool's default minimum (one thread per core)
+// the sockets' and relays' continuations would queue behind them and the "background" all-reduce would stall.
+ThreadPool.SetMinThreads(Math.Max(32, Environment.ProcessorCount), Math.Max(32, Environment.ProcessorCount));
+
 (MnistDigits train, MnistDigits eval) = MnistDigits.Load(Option("data", "data/mnist/package/src/digits"), evalCount: 1000);
 Console.WriteLine($"{train.Count} training and {eval.Count} evaluation digits");
 
