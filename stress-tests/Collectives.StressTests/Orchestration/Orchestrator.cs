@@ -185,7 +185,8 @@ internal sealed partial class Orchestrator : IDisposable
     private PeerView Spawn(bool initial)
     {
         int number = ++_nextPeer;
-        var settings = new PeerSettings(_masterEndPoint!, _options.Seed, _random.Next(1, int.MaxValue), _options.Size, initial, _options.ComputeMs);
+        var settings = new PeerSettings(_masterEndPoint!, _options.Seed, _random.Next(1, int.MaxValue), _options.Size, initial, _options.ComputeMs,
+            number == 1 ? _options.InjectDivergenceAt : 0);
         string name = $"p{number}";
         ChildProcess process = ChildProcess.Start(["peer", .. settings.ToArguments()], name);
         var peer = new PeerView(name, process, Now);

@@ -18,6 +18,7 @@ internal sealed class RunBook(RunOptions options, EventLog events)
     private readonly ParityBook _parity = new();
     private readonly List<string> _violations = [];
     private readonly Dictionary<string, int> _losses = [];
+    private readonly Dictionary<string, int> _unobserved = [];
 
     public Lock Gate => _gate;
 
@@ -121,6 +122,9 @@ internal sealed class RunBook(RunOptions options, EventLog events)
                     Counters.Resets++;
                     Violation($"{peer.Name} found no peer holding the shared state and started a new lineage: the run lost its state");
                     break;
+                case LineKinds.Unobserved:
+                    OnUnobserved(peer, line);
+                    break;
                 case LineKinds.Unexpected:
                     peer.Holder = false;
                     Violation($"{peer.Name} hit an error a correct loop never sees: {text}");
@@ -217,6 +221,34 @@ internal sealed class RunBook(RunOptions options, EventLog events)
         if (kickReason == "ProtocolViolation")
         {
             Violation($"{peer.Name} was kicked for a protocol violation although it runs a correct loop: {message}");
+        }
+    }
+
+    private void OnUnobserved(PeerView peer, ReportLine line)
+    {
+        Counters.UnobservedExceptions++;
+        string message = line.Text("msg");
+        events.Add($"{peer.Name} unobserved task exception: {message}", keep: false);
+        // The first line (type and message) and the first frame of the library identify the source.
+        string[] parts = message.Split(" | ");
+        string where = parts.FirstOrDefault(p => p.TrimStart().StartsWith("at Collectives.", StringComparison.Ordinal))?.Trim() ?? "no library frame";
+        string what = new string(parts[0].Select(ch => char.IsAsciiDigit(ch) ? '#' : ch).ToArray());
+        string key = $"{(what.Length > 140 ? what[..140] : what)} ({where})";
+        _unobserved[key] = _unobserved.GetValueOrDefault(key) + 1;
+        if (options.StrictUnobserved)
+        {
+            Violation($"{peer.Name}: unobserved task exception: {message}");
+        }
+    }
+
+    public IReadOnlyDictionary<string, int> UnobservedSources
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new Dictionary<string, int>(_unobserved);
+            }
         }
     }
 

@@ -43,6 +43,8 @@ internal sealed class RunCounters
 
     public int Resets { get; set; }
 
+    public int UnobservedExceptions { get; set; }
+
     public long MaxRevision { get; set; }
 
     public long MaxPeerRss { get; set; }

@@ -36,6 +36,12 @@ internal sealed record RunOptions
     /// <summary>After the churn: no more faults, and every survivor must complete steps again (recovery).</summary>
     public TimeSpan QuietTail { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Self-check: the first peer corrupts its state at this revision, and the run must fail (0: off).</summary>
+    public long InjectDivergenceAt { get; init; }
+
+    /// <summary>Unobserved task exceptions in peers fail the run (off by default: they are reported).</summary>
+    public bool StrictUnobserved { get; init; }
+
     /// <summary>Where every child line and every action is written (STEP and SYNC lines excepted).</summary>
     public string? LogPath { get; init; }
 
@@ -66,6 +72,8 @@ internal sealed record RunOptions
             MaxRssBytes = args.Long("max-rss-mb", defaults.MaxRssBytes >> 20) << 20,
             QuietTail = args.Duration("quiet-tail", defaults.QuietTail),
             LogPath = args.Text("log"),
+            StrictUnobserved = args.Has("strict-unobserved"),
+            InjectDivergenceAt = args.Long("inject-divergence", 0),
         };
         args.RejectUnknown();
         if (options.Peers < 2 || options.MaxPeers < options.Peers)

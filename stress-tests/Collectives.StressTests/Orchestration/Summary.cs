@@ -28,11 +28,17 @@ internal static class Summary
                 syncs             {c.Syncs}, {c.SyncsWithTransfers} with transfers ({c.SyncBytes / 1048576.0:F1} MiB)
                 removals          {(losses.Length == 0 ? "none" : losses)}
                 state losses      {c.Resets}
+                unobserved tasks  {c.UnobservedExceptions} task exceptions nobody observed (see below; {(options.StrictUnobserved ? "violations" : "not counted as violations")})
                 longest stall     {book.LongestStall.TotalSeconds:F1} s (bound {options.StallBound.TotalSeconds:F0} s)
                 max RSS           peers {c.MaxPeerRss >> 20} MiB, master {c.MaxMasterRss >> 20} MiB (bound {options.MaxRssBytes >> 20} MiB)
                 violations        {violations.Count}
                 replay            {options.ReplayCommand()}
                 """);
+        }
+
+        foreach ((string source, int count) in book.UnobservedSources.OrderByDescending(s => s.Value))
+        {
+            Console.WriteLine($"  unobserved {count}x: {source}");
         }
 
         if (passed)

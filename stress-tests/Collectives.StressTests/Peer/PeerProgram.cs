@@ -38,7 +38,10 @@ internal sealed class PeerProgram
     {
         var program = new PeerProgram(PeerSettings.Parse(args));
         TaskScheduler.UnobservedTaskException += (_, e) =>
-            Report.Line(LineKinds.Unexpected, [("code", "UnobservedTask")], e.Exception.ToString());
+        {
+            Exception inner = e.Exception.InnerExceptions.Count == 1 ? e.Exception.InnerExceptions[0] : e.Exception;
+            Report.Line(LineKinds.Unobserved, [], inner.ToString());
+        };
         _ = Task.Run(program.ReadCommandsAsync);
         await program.LiveAsync().ConfigureAwait(false);
         Report.Line(LineKinds.Left, []);

@@ -10,7 +10,11 @@ namespace Collectives.StressTests.Peer;
 /// <param name="Size">float32 weights; the other tensors are fractions of it.</param>
 /// <param name="Initial">One of the run's first peers: its initial state is the run's state. Later peers receive.</param>
 /// <param name="ComputeMs">Upper bound of the simulated compute time per step (uniform from 0).</param>
-internal sealed record PeerSettings(IPEndPoint Master, int RunSeed, int PeerSeed, int Size, bool Initial, int ComputeMs)
+/// <param name="CorruptAt">
+/// Self-check of the orchestrator: flip one bit of the weights after the step that reaches this revision (0: never),
+/// so the run must report a parity violation and a divergent sync.
+/// </param>
+internal sealed record PeerSettings(IPEndPoint Master, int RunSeed, int PeerSeed, int Size, bool Initial, int ComputeMs, long CorruptAt = 0)
 {
     public static PeerSettings Parse(Arguments args)
     {
@@ -20,7 +24,8 @@ internal sealed record PeerSettings(IPEndPoint Master, int RunSeed, int PeerSeed
             args.Int("peer-seed", 1),
             args.Int("size", 4096),
             args.Has("initial"),
-            args.Int("compute-ms", 20));
+            args.Int("compute-ms", 20),
+            args.Long("corrupt-at", 0));
         args.RejectUnknown();
         return settings;
     }
@@ -40,6 +45,12 @@ internal sealed record PeerSettings(IPEndPoint Master, int RunSeed, int PeerSeed
         if (Initial)
         {
             yield return "--initial";
+        }
+
+        if (CorruptAt > 0)
+        {
+            yield return "--corrupt-at";
+            yield return CorruptAt.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 }

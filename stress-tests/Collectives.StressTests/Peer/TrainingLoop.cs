@@ -62,6 +62,11 @@ internal sealed class TrainingLoop(Communicator communicator, TrainingState stat
 
             gradients.ApplyTo(state);
             state.Local[1]++;
+            if ((long)state.Revision == settings.CorruptAt)
+            {
+                state.Weights[0] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(state.Weights[0]) ^ 1);
+            }
+
             (long operations, long retries) = counters.Take();
             Report.Line(LineKinds.Step, [("lin", Hex(state.Lineage)), ("rev", state.Revision), ("hash", Hex(state.Hash())),
                 ("ops", operations), ("retries", retries), ("world", communicator.WorldSizes.PeerGroup), ("rss", Environment.WorkingSet)]);

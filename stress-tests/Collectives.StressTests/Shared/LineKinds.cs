@@ -30,6 +30,12 @@ internal static class LineKinds
     /// <summary>Peer: an error a correct loop never sees (a library bug or a loop bug); <c>code= msg=</c>.</summary>
     public const string Unexpected = "UNEXPECTED";
 
+    /// <summary>
+    /// Peer: a task of the library faulted and nobody observed its exception (harmless by default, but a host running
+    /// with ThrowUnobservedTaskExceptions would crash); <c>msg=</c>.
+    /// </summary>
+    public const string Unobserved = "UNOBSERVED";
+
     /// <summary>Peer: left gracefully on request and is about to exit with code 0.</summary>
     public const string Left = "LEFT";
 
