@@ -28,7 +28,7 @@ internal sealed class ChurnPlanner(Random random, int targetPeers, int maxPeers)
         (ChurnKind.Spawn, 20), (ChurnKind.Kill, 22), (ChurnKind.Stop, 16), (ChurnKind.Cut, 16), (ChurnKind.Stall, 10), (ChurnKind.Leave, 6),
     ];
 
-    public ChurnAction Next(IReadOnlyList<PeerView> peers)
+    public ChurnAction Next(IReadOnlyList<PeerView> peers, TimeSpan now)
     {
         var alive = peers.Where(p => p.Alive).ToList();
         var candidates = alive.Where(p => !p.Stopped && !p.Disrupted && !p.AskedToLeave).ToList();
@@ -39,7 +39,7 @@ internal sealed class ChurnPlanner(Random random, int targetPeers, int maxPeers)
             bool allowed = kind switch
             {
                 ChurnKind.Spawn => alive.Count < maxPeers,
-                ChurnKind.Stall => candidates.Count > 0,
+                ChurnKind.Stall => candidates.Any(p => p.StalledUntil <= now),
                 _ => candidates.Any(p => holders - (p.Holder ? 1 : 0) >= 2),
             };
             if (allowed)
@@ -60,7 +60,7 @@ internal sealed class ChurnPlanner(Random random, int targetPeers, int maxPeers)
             return new ChurnAction(ChurnKind.Spawn);
         }
 
-        List<PeerView> targets = chosen == ChurnKind.Stall ? candidates : candidates.Where(p => holders - (p.Holder ? 1 : 0) >= 2).ToList();
+        List<PeerView> targets = chosen == ChurnKind.Stall ? candidates.Where(p => p.StalledUntil <= now).ToList() : candidates.Where(p => holders - (p.Holder ? 1 : 0) >= 2).ToList();
         PeerView target = targets[random.Next(targets.Count)];
         return chosen switch
         {

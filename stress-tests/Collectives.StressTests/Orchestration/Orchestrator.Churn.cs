@@ -5,6 +5,9 @@ internal sealed partial class Orchestrator
     /// <summary>A peer asked to leave must be gone within this (graceful leave plus settling its operations).</summary>
     private static readonly TimeSpan LeaveBound = TimeSpan.FromSeconds(30);
 
+    /// <summary>Peers alive at least this long must not have grown much since their warm-up.</summary>
+    private static readonly TimeSpan LongLived = TimeSpan.FromMinutes(10);
+
     /// <summary>Peers and master must stay under the RSS bound; checked every tick from /proc.</summary>
     private void SampleMasterMemory()
     {
@@ -38,7 +41,7 @@ internal sealed partial class Orchestrator
             ChurnAction action;
             lock (_book.Gate)
             {
-                action = _planner.Next(_peers);
+                action = _planner.Next(_peers, Now);
             }
 
             Apply(action);
@@ -72,6 +75,23 @@ internal sealed partial class Orchestrator
             foreach (PeerView peer in _peers.Where(p => p.Alive && !p.AskedToLeave && p.LastStepAt < tailStart))
             {
                 _book.Violation($"{peer.Name} completed no step during the {_options.QuietTail.TotalSeconds:F0} s quiet tail (alive since {peer.BornAt.TotalSeconds:F0} s): it is stuck");
+            }
+
+            CheckMemoryGrowth();
+        }
+    }
+
+    /// <summary>Long-lived peers: what they hold now against what they held once warmed up.</summary>
+    private void CheckMemoryGrowth()
+    {
+        TimeSpan now = Now;
+        foreach (PeerView peer in _peers.Where(p => p.Alive && p.EarlyRss > 0 && now - p.BornAt >= LongLived))
+        {
+            long bound = (peer.EarlyRss * 3 / 2) + (64L << 20);
+            _events.Add($"{peer.Name} (alive {(now - peer.BornAt).TotalMinutes:F0} min): RSS {peer.EarlyRss >> 20} MiB at warm-up, {peer.LastRss >> 20} MiB now");
+            if (peer.LastRss > bound)
+            {
+                _book.Violation($"{peer.Name} grew from {peer.EarlyRss >> 20} MiB to {peer.LastRss >> 20} MiB resident in {(now - peer.BornAt).TotalMinutes:F0} min");
             }
         }
     }
@@ -159,6 +179,7 @@ internal sealed partial class Orchestrator
                     break;
                 case ChurnKind.Stall:
                     counters.Stalls++;
+                    target!.StalledUntil = now + action.Length;
                     break;
                 case ChurnKind.Leave:
                     counters.Leaves++;

@@ -72,6 +72,10 @@ internal sealed partial class Orchestrator : IDisposable
             _churnLength = Now - _churnStarted;
             await QuietTailAsync().ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (_interrupted.IsCancellationRequested)
+        {
+            _churnLength = _churnStarted == TimeSpan.Zero ? TimeSpan.Zero : Now - _churnStarted;
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             _book.Violation($"the orchestrator failed: {e.GetType().Name}: {e.Message}");

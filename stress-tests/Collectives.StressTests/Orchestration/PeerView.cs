@@ -37,6 +37,9 @@ internal sealed class PeerView(string name, ChildProcess process, TimeSpan bornA
 
     public TimeSpan LastStepAt { get; set; }
 
+    /// <summary>Its data connections are frozen until then (a second stall would thaw the first one early).</summary>
+    public TimeSpan StalledUntil { get; set; }
+
     public TimeSpan LeaveAskedAt { get; set; }
 
     public long LastRss { get; set; }

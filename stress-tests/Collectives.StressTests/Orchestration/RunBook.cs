@@ -11,6 +11,9 @@ internal sealed class RunBook(RunOptions options, EventLog events)
     /// <summary>A removal within this long after a disruption of the same peer is its consequence.</summary>
     private static readonly TimeSpan Aftermath = TimeSpan.FromSeconds(20);
 
+    /// <summary>Gaps in progress longer than this are logged when they end, to explain the longest stall.</summary>
+    private static readonly TimeSpan NotableGap = TimeSpan.FromSeconds(5);
+
     /// <summary>Memory is compared between this age of a peer and the end of the run.</summary>
     public static readonly TimeSpan RssWarmup = TimeSpan.FromSeconds(60);
 
@@ -144,6 +147,11 @@ internal sealed class RunBook(RunOptions options, EventLog events)
         Counters.MaxRevision = Math.Max(Counters.MaxRevision, line.Long("rev"));
         TimeSpan gap = now - LastProgress;
         LongestStall = gap > LongestStall ? gap : LongestStall;
+        if (gap > NotableGap)
+        {
+            events.Add($"{peer.Name} completed a step (rev {line.Long("rev")}) after {gap.TotalSeconds:F1} s without progress");
+        }
+
         LastProgress = now;
         peer.LastStepAt = now;
         _stallReported = false;
@@ -231,7 +239,8 @@ internal sealed class RunBook(RunOptions options, EventLog events)
         events.Add($"{peer.Name} unobserved task exception: {message}", keep: false);
         // The first line (type and message) and the first frame of the library identify the source.
         string[] parts = message.Split(" | ");
-        string where = parts.FirstOrDefault(p => p.TrimStart().StartsWith("at Collectives.", StringComparison.Ordinal))?.Trim() ?? "no library frame";
+        string where = parts.Select(p => p.Trim()).FirstOrDefault(p => p.StartsWith("at Collectives.", StringComparison.Ordinal)
+            && !p.StartsWith("at Collectives.StressTests.", StringComparison.Ordinal)) ?? "no library frame";
         string what = new string(parts[0].Select(ch => char.IsAsciiDigit(ch) ? '#' : ch).ToArray());
         string key = $"{(what.Length > 140 ? what[..140] : what)} ({where})";
         _unobserved[key] = _unobserved.GetValueOrDefault(key) + 1;

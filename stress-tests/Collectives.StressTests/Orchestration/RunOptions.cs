@@ -34,7 +34,7 @@ internal sealed record RunOptions
     public TimeSpan ChurnMax { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>After the churn: no more faults, and every survivor must complete steps again (recovery).</summary>
-    public TimeSpan QuietTail { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan QuietTail { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Self-check: the first peer corrupts its state at this revision, and the run must fail (0: off).</summary>
     public long InjectDivergenceAt { get; init; }
