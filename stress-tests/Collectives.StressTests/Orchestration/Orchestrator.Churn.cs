@@ -8,6 +8,10 @@ internal sealed partial class Orchestrator
     /// <summary>Peers alive at least this long must not have grown much since their warm-up.</summary>
     private static readonly TimeSpan LongLived = TimeSpan.FromMinutes(10);
 
+    private static readonly TimeSpan StatusInterval = TimeSpan.FromMinutes(1);
+
+    private TimeSpan _lastStatus;
+
     /// <summary>Peers and master must stay under the RSS bound; checked every tick from /proc.</summary>
     private void SampleMasterMemory()
     {
@@ -119,6 +123,28 @@ internal sealed partial class Orchestrator
 
         _book.CheckProgress(now);
         SampleMasterMemory();
+        if (now - _lastStatus >= StatusInterval)
+        {
+            _lastStatus = now;
+            PrintStatus(now);
+        }
+    }
+
+    /// <summary>One line a minute, so a long run can be watched (and its log file is flushed as it goes).</summary>
+    private void PrintStatus(TimeSpan now)
+    {
+        string line;
+        lock (_book.Gate)
+        {
+            RunCounters c = _book.Counters;
+            line = $"[{now.TotalMinutes:F0} min] alive {_peers.Count(p => p.Alive)}, steps {c.Steps}, revision {c.MaxRevision}, all-reduces {c.Operations}, " +
+                $"kills {c.Kills + c.StopsKilled}, stops {c.Stops}, cuts {c.Cuts}, stalls {c.Stalls}, joins {c.Joins}, longest stall {_book.LongestStall.TotalSeconds:F1} s, " +
+                $"max RSS {c.MaxPeerRss >> 20} MiB, violations {_book.Violations.Count}";
+        }
+
+        Console.WriteLine(line);
+        _events.Add(line, keep: false);
+        _events.Flush();
     }
 
     private void Resume(PeerView peer)
