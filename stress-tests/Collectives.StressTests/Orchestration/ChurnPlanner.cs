@@ -23,9 +23,16 @@ internal readonly record struct ChurnAction(ChurnKind Kind, PeerView? Target = n
 /// </summary>
 internal sealed class ChurnPlanner(Random random, int targetPeers, int maxPeers)
 {
+    /// <summary>
+    /// One stall at a time, and none until this long after the last one thawed: stalls hold up the whole ring (up to
+    /// the progress deadline), so back-to-back stalls of different peers would starve the run for the fault's sake.
+    /// </summary>
+    private static readonly TimeSpan StallCooldown = TimeSpan.FromSeconds(5);
+
     private static readonly (ChurnKind Kind, int Weight)[] Weights =
     [
         (ChurnKind.Spawn, 20), (ChurnKind.Kill, 22), (ChurnKind.Stop, 16), (ChurnKind.Cut, 16), (ChurnKind.Stall, 10), (ChurnKind.Leave, 6),
+        (ChurnKind.None, 10),
     ];
 
     public ChurnAction Next(IReadOnlyList<PeerView> peers, TimeSpan now)
@@ -38,8 +45,9 @@ internal sealed class ChurnPlanner(Random random, int targetPeers, int maxPeers)
         {
             bool allowed = kind switch
             {
+                ChurnKind.None => true,
                 ChurnKind.Spawn => alive.Count < maxPeers,
-                ChurnKind.Stall => candidates.Any(p => p.StalledUntil <= now),
+                ChurnKind.Stall => candidates.Count > 0 && peers.All(p => p.StalledUntil + StallCooldown <= now),
                 _ => candidates.Any(p => holders - (p.Holder ? 1 : 0) >= 2),
             };
             if (allowed)
@@ -49,18 +57,13 @@ internal sealed class ChurnPlanner(Random random, int targetPeers, int maxPeers)
             }
         }
 
-        if (options.Count == 0)
-        {
-            return new ChurnAction(ChurnKind.None);
-        }
-
         ChurnKind chosen = Pick(options);
-        if (chosen == ChurnKind.Spawn)
+        if (chosen is ChurnKind.Spawn or ChurnKind.None)
         {
-            return new ChurnAction(ChurnKind.Spawn);
+            return new ChurnAction(chosen);
         }
 
-        List<PeerView> targets = chosen == ChurnKind.Stall ? candidates.Where(p => p.StalledUntil <= now).ToList() : candidates.Where(p => holders - (p.Holder ? 1 : 0) >= 2).ToList();
+        List<PeerView> targets = chosen == ChurnKind.Stall ? candidates : candidates.Where(p => holders - (p.Holder ? 1 : 0) >= 2).ToList();
         PeerView target = targets[random.Next(targets.Count)];
         return chosen switch
         {
