@@ -38,7 +38,8 @@ internal sealed class ChurnPlanner(Random random, int targetPeers, int maxPeers)
     public ChurnAction Next(IReadOnlyList<PeerView> peers, TimeSpan now)
     {
         var alive = peers.Where(p => p.Alive).ToList();
-        var candidates = alive.Where(p => !p.Stopped && !p.Disrupted && !p.AskedToLeave).ToList();
+        // A peer already killed (its exit not seen yet), frozen, cut or leaving is not disrupted again.
+        var candidates = alive.Where(p => !p.EndedByUs && !p.Stopped && !p.Disrupted && !p.AskedToLeave).ToList();
         int holders = candidates.Count(p => p.Holder);
         var options = new List<(ChurnKind Kind, int Weight)>();
         foreach ((ChurnKind kind, int weight) in Weights)
