@@ -55,6 +55,7 @@ internal sealed class RunBook(RunOptions options, EventLog events)
     public TimeSpan LongestStall { get; private set; }
 
     private bool _stallReported;
+    private bool _clockStarted;
 
     public void Violation(string text)
     {
@@ -70,6 +71,7 @@ internal sealed class RunBook(RunOptions options, EventLog events)
         lock (_gate)
         {
             LastProgress = now;
+            _clockStarted = true;
         }
     }
 
@@ -145,7 +147,8 @@ internal sealed class RunBook(RunOptions options, EventLog events)
         Counters.Operations += line.Long("ops");
         Counters.OperationRetries += line.Long("retries");
         Counters.MaxRevision = Math.Max(Counters.MaxRevision, line.Long("rev"));
-        TimeSpan gap = now - LastProgress;
+        // Before the clock starts (startup: processes launching, the first peers joining) gaps are not stalls.
+        TimeSpan gap = _clockStarted ? now - LastProgress : TimeSpan.Zero;
         LongestStall = gap > LongestStall ? gap : LongestStall;
         if (gap > NotableGap)
         {
