@@ -15,6 +15,7 @@ try
         "orchestrate" => await Orchestrator.RunAsync(arguments),
         "master" => await MasterProgram.RunAsync(arguments),
         "peer" => await PeerProgram.RunAsync(arguments),
+        "selftest" => SelfTest.Run(arguments),
         _ => Usage($"unknown mode '{mode}'"),
     };
 }
