@@ -50,10 +50,14 @@ internal static class Leftovers
         return found;
     }
 
-    /// <summary>Which of <paramref name="ports"/> some socket still listens on (from /proc/net/tcp and tcp6).</summary>
-    public static List<int> ListeningPorts(IReadOnlySet<int> ports)
+    /// <summary>
+    /// Which of <paramref name="ports"/> a socket still listens on (from /proc/net/tcp and tcp6), with the pid holding
+    /// it (0 when unknown). Over a long run the kernel hands the same ephemeral port to other programs, so a listener
+    /// owned by a process that is not ours is not a leftover.
+    /// </summary>
+    public static List<(int Port, int Owner)> ListeningPorts(IReadOnlySet<int> ports)
     {
-        var listening = new List<int>();
+        var listening = new List<(int Port, long Inode)>();
         foreach (string table in new[] { "/proc/net/tcp", "/proc/net/tcp6" }.Where(File.Exists))
         {
             foreach (string row in File.ReadLines(table).Skip(1))
@@ -67,12 +71,40 @@ internal static class Leftovers
                 int port = int.Parse(columns[1][(columns[1].LastIndexOf(':') + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
                 if (ports.Contains(port))
                 {
-                    listening.Add(port);
+                    listening.Add((port, columns.Length > 9 ? long.Parse(columns[9], CultureInfo.InvariantCulture) : 0));
                 }
             }
         }
 
-        return listening;
+        return listening.Count == 0 ? [] : listening.ConvertAll(l => (l.Port, SocketOwner(l.Inode)));
+    }
+
+    private static int SocketOwner(long inode)
+    {
+        string link = $"socket:[{inode}]";
+        foreach (string directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (Directory.EnumerateFiles(Path.Combine(directory, "fd")).Any(fd => new FileInfo(fd).LinkTarget == link))
+                {
+                    return pid;
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return 0;
     }
 
     /// <summary>Resident set size of a process in bytes, 0 when it is gone.</summary>

@@ -287,10 +287,18 @@ internal sealed partial class Orchestrator : IDisposable
             _book.Violation($"processes left behind: {string.Join(", ", strays)} (killed now)");
         }
 
-        List<int> ports;
+        List<(int Port, int Owner)> listening;
+        HashSet<int> ours;
         lock (_book.Gate)
         {
-            ports = Leftovers.ListeningPorts(_book.Counters.Ports);
+            listening = Leftovers.ListeningPorts(_book.Counters.Ports);
+            ours = [.. _peers.Select(p => p.Process.Pid), .. _master is null ? [] : new[] { _master.Pid }, .. strays];
+        }
+
+        var ports = listening.Where(l => l.Owner == 0 || ours.Contains(l.Owner)).Select(l => l.Port).ToList();
+        foreach ((int port, int owner) in listening.Where(l => l.Owner != 0 && !ours.Contains(l.Owner)))
+        {
+            _events.Add($"port {port}, once a child's, now belongs to unrelated pid {owner} (reused)");
         }
 
         if (ports.Count > 0)

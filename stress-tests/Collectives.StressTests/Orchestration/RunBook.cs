@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Collectives.StressTests.Shared;
 
 namespace Collectives.StressTests.Orchestration;
@@ -244,7 +245,7 @@ internal sealed class RunBook(RunOptions options, EventLog events)
         string[] parts = message.Split(" | ");
         string where = parts.Select(p => p.Trim()).FirstOrDefault(p => p.StartsWith("at Collectives.", StringComparison.Ordinal)
             && !p.StartsWith("at Collectives.StressTests.", StringComparison.Ordinal)) ?? "no library frame";
-        string what = new string(parts[0].Select(ch => char.IsAsciiDigit(ch) ? '#' : ch).ToArray());
+        string what = Regex.Replace(Regex.Replace(parts[0], "\\b[0-9a-f]{8,}\\b", "<id>"), "[0-9]+", "#");
         string key = $"{(what.Length > 140 ? what[..140] : what)} ({where})";
         _unobserved[key] = _unobserved.GetValueOrDefault(key) + 1;
         if (options.StrictUnobserved)

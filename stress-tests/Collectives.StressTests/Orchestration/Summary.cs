@@ -3,6 +3,8 @@ namespace Collectives.StressTests.Orchestration;
 /// <summary>The end-of-run report; on failure also the violations, the seed and the last events for a replay.</summary>
 internal static class Summary
 {
+    private const int UnobservedGroupsShown = 12;
+
     public static void Print(RunOptions options, RunBook book, TimeSpan total, TimeSpan churn, EventLog events)
     {
         IReadOnlyList<string> violations = book.Violations;
@@ -36,9 +38,15 @@ internal static class Summary
                 """);
         }
 
-        foreach ((string source, int count) in book.UnobservedSources.OrderByDescending(s => s.Value))
+        var sources = book.UnobservedSources.OrderByDescending(s => s.Value).ToList();
+        foreach ((string source, int count) in sources.Take(UnobservedGroupsShown))
         {
             Console.WriteLine($"  unobserved {count}x: {source}");
+        }
+
+        if (sources.Count > UnobservedGroupsShown)
+        {
+            Console.WriteLine($"  unobserved: {sources.Count - UnobservedGroupsShown} more kinds, {sources.Skip(UnobservedGroupsShown).Sum(s => s.Value)} exceptions (all in the log file)");
         }
 
         if (passed)
