@@ -67,7 +67,7 @@ public sealed class OutboundLink : IAsyncDisposable, IFrameHandler, IDataSender
             }
 
             throw attempts.Select(a => a.Exception?.InnerException).FirstOrDefault(e => e is ConnectionLostException)
-                  ?? attempts.Select(a => a.Exception?.InnerException).First(e => e is not null)!;
+                  ?? attempts.Select(a => a.Exception?.InnerException).FirstOrDefault(e => e is not null) ?? new OperationCanceledException(cancellationToken);
         }
 
         var link = new OutboundLink(attempts.Select(a => a.Result).ToArray(), options.StripeSize);
