@@ -1,8 +1,9 @@
 using System.Net;
 using Collectives.Diagnostics;
+using Collectives.Internal;
 using Collectives.Membership;
-using Collectives.Protocol;
 using Collectives.Protocol.Messages;
+using Collectives.Protocol;
 using Collectives.Transport;
 
 namespace Collectives;
@@ -30,6 +31,8 @@ public sealed partial class Communicator
         _peerListener.Start();
         _registration = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         _topologyWaiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _registration.Task.ObserveFaults();
+        _topologyWaiter.Task.ObserveFaults();
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.ConnectTimeout);
@@ -72,6 +75,7 @@ public sealed partial class Communicator
     {
         MasterClient master = RequireAccepted();
         var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        waiter.Task.ObserveFaults();
         lock (_gate)
         {
             if (_operations.Count > 0)
@@ -107,6 +111,7 @@ public sealed partial class Communicator
     {
         MasterClient master = RequireAccepted();
         var query = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        query.Task.ObserveFaults();
         if (Volatile.Read(ref _topologyWaiter) is { Task.IsCompleted: false })
         {
             throw new CollectivesException(ErrorCode.InvalidUsage, "a topology update is in progress");

@@ -1,6 +1,7 @@
 using System.Buffers;
-using Collectives.Protocol;
+using Collectives.Internal;
 using Collectives.Protocol.Messages;
+using Collectives.Protocol;
 
 namespace Collectives.Algorithms;
 
@@ -21,6 +22,9 @@ internal sealed class CollectiveOperation
         Send = send;
         Receive = receive;
         InPlace = inPlace;
+        // Fail faults both; a caller waits on one of them at a time.
+        _commenced.Task.ObserveFaults();
+        _verdict.Task.ObserveFaults();
     }
 
     public ulong Tag { get; }

@@ -1,3 +1,4 @@
+using Collectives.Internal;
 using Collectives.Transport;
 
 namespace Collectives.Algorithms;
@@ -19,7 +20,11 @@ internal abstract class CollectiveRun : IInboundSink
     private long _receivedBytes;
     private long _lastProgress = Environment.TickCount64;
 
-    protected CollectiveRun(long expectedUnits) => _unitsLeft = expectedUnits;
+    protected CollectiveRun(long expectedUnits)
+    {
+        _unitsLeft = expectedUnits;
+        _localDone.Task.ObserveFaults(); // a verdict can fail the run after its caller stopped waiting for it
+    }
 
     /// <summary>Tracks this run's outgoing frames.</summary>
     public SendTracker Tracker { get; } = new();

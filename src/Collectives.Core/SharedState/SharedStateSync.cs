@@ -1,3 +1,4 @@
+using Collectives.Internal;
 using Collectives.Protocol.Messages;
 
 namespace Collectives.SharedState;
@@ -7,6 +8,13 @@ internal sealed class SharedStateSync
 {
     private readonly TaskCompletionSource<SharedStateDecision> _decision = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<SharedStateSyncComplete> _complete = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public SharedStateSync()
+    {
+        // Faulted on every failure; after a failed decision nobody waits for the completion.
+        _decision.Task.ObserveFaults();
+        _complete.Task.ObserveFaults();
+    }
 
     public Task<SharedStateDecision> Decision => _decision.Task;
 
