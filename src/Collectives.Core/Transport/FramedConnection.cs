@@ -37,11 +37,13 @@ public sealed partial class FramedConnection : IAsyncDisposable, IPayloadReader
         RemoteId = remoteId;
         IsInitiator = isInitiator;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
-        // Synchronous continuations: when the send loop is idle, the thread that queues a frame runs the loop itself up to
-        // its first real wait (usually the whole non-blocking write), instead of waking a pool thread for it. That takes
-        // one thread hand-off off every message's latency. The loop never blocks a thread (socket writes that cannot
-        // complete at once continue asynchronously), so the queuing thread gets control back promptly.
-        _sendQueue = Channel.CreateUnbounded<OutgoingFrame>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
+        // Control connections run the send loop inline on the thread that queues a message when the loop is idle
+        // (synchronous continuations): one thread hand-off less per master round trip, which is most of a small
+        // all-reduce's latency. Data and shared-state connections keep the loop on its own pool thread, so a receive loop
+        // that forwards a piece goes straight back to receiving: inline sends there were measured at 8–17 % less
+        // bandwidth at 64–256 MiB with 4 peers (benchmarks/RESULTS.md, session 2).
+        bool inline = hello.Purpose == ConnectionPurpose.Control;
+        _sendQueue = Channel.CreateUnbounded<OutgoingFrame>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = inline });
     }
 
     /// <summary>The handshake that opened this connection (purpose, pool, slot).</summary>
