@@ -25,6 +25,17 @@ public sealed class StatusViewTests
     }
 
     [Test]
+    public void Throughput_is_the_rate_since_the_previous_snapshot_or_since_start()
+    {
+        var first = new MasterStatusSnapshot(TimeSpan.FromSeconds(10), 0, 0, null, [], [], [], ReducedBytes: 100L << 20);
+        var second = first with { Uptime = TimeSpan.FromSeconds(12), ReducedBytes = 140L << 20 };
+
+        Assert.That(StatusSummary.Throughput(first), Is.EqualTo("reduced 100.0 MiB (10.0 MiB/s)"));
+        Assert.That(StatusSummary.Throughput(second, first), Is.EqualTo("reduced 140.0 MiB (20.0 MiB/s)"));
+        Assert.That(StatusSummary.Throughput(first with { Uptime = TimeSpan.Zero }), Is.EqualTo("reduced 100.0 MiB (0.0 MiB/s)"));
+    }
+
+    [Test]
     public void Summary_of_an_empty_master()
     {
         var status = new MasterStatusSnapshot(TimeSpan.Zero, 0, 0, null, [], [], []);

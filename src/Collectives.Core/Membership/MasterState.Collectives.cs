@@ -6,6 +6,8 @@ namespace Collectives.Membership;
 
 internal sealed partial class MasterState
 {
+    private long _reducedBytes;
+
     // Uncommenced ops (waiting for initiators, or rejected and waiting for the rest to be told), per group and tag.
     private readonly Dictionary<(uint Group, ulong Tag), CollectiveRecord> _initiating = [];
 
@@ -127,6 +129,13 @@ internal sealed partial class MasterState
     private void Decide(CollectiveRecord op, ErrorCode code, string reason)
     {
         _commenced.Remove(op.Seq);
+        if (code == ErrorCode.Success)
+        {
+            // The master never sees the data; the descriptor says how much each operation reduced (for the status view's rate).
+            ulong bytes = op.Descriptor.Count * (ulong)DataTypes.SizeOf(op.Descriptor.DataType);
+            _reducedBytes = (long)Math.Min((ulong)long.MaxValue, (ulong)_reducedBytes + bytes);
+        }
+
         var verdict = new CollectiveVerdict(op.Tag, op.Seq, code == ErrorCode.Success, code, reason);
         foreach (PeerId id in op.Participants)
         {

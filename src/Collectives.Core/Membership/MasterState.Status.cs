@@ -30,7 +30,7 @@ internal sealed partial class MasterState
             .ToArray();
         return new MasterStatus(
             _epoch, _lastSeq, _phase?.Epoch, peers, rings, collectives, _lastRound,
-            new ReadOnlyDictionary<uint, ulong>(new Dictionary<uint, ulong>(_groupRevisions)), SharedStateSyncsInFlight());
+            new ReadOnlyDictionary<uint, ulong>(new Dictionary<uint, ulong>(_groupRevisions)), SharedStateSyncsInFlight(), _reducedBytes);
     }
 
     private SharedStateSyncStatus[] SharedStateSyncsInFlight()

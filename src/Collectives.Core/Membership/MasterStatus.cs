@@ -12,6 +12,7 @@ namespace Collectives.Membership;
 /// <param name="LastSharedStateRound">The last shared-state sync round number issued (0: none yet).</param>
 /// <param name="SharedStateRevisions">The shared-state revision each group adopted at its last round that elected a state.</param>
 /// <param name="SharedStateSyncs">Shared-state syncs in flight: groups collecting requests, then rounds waiting for transfers.</param>
+/// <param name="ReducedBytes">User payload of every collective that succeeded so far (elements × element size, once per operation).</param>
 public sealed record MasterStatus(
     ulong Epoch,
     ulong LastSequence,
@@ -21,7 +22,8 @@ public sealed record MasterStatus(
     IReadOnlyList<CollectiveStatus> Collectives,
     ulong LastSharedStateRound,
     IReadOnlyDictionary<uint, ulong> SharedStateRevisions,
-    IReadOnlyList<SharedStateSyncStatus> SharedStateSyncs);
+    IReadOnlyList<SharedStateSyncStatus> SharedStateSyncs,
+    long ReducedBytes = 0);
 
 /// <summary>One control connection as the master sees it.</summary>
 /// <param name="Connection">The server's connection number.</param>

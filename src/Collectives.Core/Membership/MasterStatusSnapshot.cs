@@ -15,6 +15,7 @@ namespace Collectives.Membership;
 /// <param name="Peers">Every open control connection, in connection order.</param>
 /// <param name="Groups">Every peer group with an accepted or waiting peer, by group number.</param>
 /// <param name="Operations">Collective operations initiated and not decided yet (and rejected ones still collecting initiators).</param>
+/// <param name="ReducedBytes">User payload of every collective that succeeded so far (elements × element size, once per operation).</param>
 public sealed record MasterStatusSnapshot(
     TimeSpan Uptime,
     ulong Epoch,
@@ -22,7 +23,8 @@ public sealed record MasterStatusSnapshot(
     ulong? EstablishingEpoch,
     IReadOnlyList<PeerSnapshot> Peers,
     IReadOnlyList<GroupSnapshot> Groups,
-    IReadOnlyList<OperationSnapshot> Operations)
+    IReadOnlyList<OperationSnapshot> Operations,
+    long ReducedBytes = 0)
 {
     internal static MasterStatusSnapshot From(MasterStatus status, TimeSpan now)
     {
@@ -70,7 +72,7 @@ public sealed record MasterStatusSnapshot(
             .ToArray();
 
         return new MasterStatusSnapshot(
-            now, status.Epoch, status.LastSequence, status.EstablishingEpoch, ReadOnly(peers), ReadOnly(groups), ReadOnly(operations));
+            now, status.Epoch, status.LastSequence, status.EstablishingEpoch, ReadOnly(peers), ReadOnly(groups), ReadOnly(operations), status.ReducedBytes);
     }
 
     private static ReadOnlyCollection<T> ReadOnly<T>(T[] items) => Array.AsReadOnly(items);

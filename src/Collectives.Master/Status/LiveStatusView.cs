@@ -31,11 +31,13 @@ internal static class LiveStatusView
                 .StartAsync(async context =>
                 {
                     using var timer = new PeriodicTimer(RefreshInterval);
+                    MasterStatusSnapshot? previous = null;
                     do
                     {
                         if (await StatusReader.TryReadAsync(server, logger, stop).ConfigureAwait(false) is { } status)
                         {
-                            context.UpdateTarget(StatusView.Render(endpoint, status, log.Snapshot()));
+                            context.UpdateTarget(StatusView.Render(endpoint, status, log.Snapshot(), previous));
+                            previous = status;
                             context.Refresh();
                         }
                     }

@@ -18,6 +18,7 @@ internal static class StatusSummaryLog
     {
         using var timer = new PeriodicTimer(PollInterval);
         string? last = null;
+        MasterStatusSnapshot? lastLogged = null;
         var sinceLogged = Stopwatch.StartNew();
         try
         {
@@ -32,8 +33,9 @@ internal static class StatusSummaryLog
                 string summary = StatusSummary.Describe(status);
                 if (summary != last || sinceLogged.Elapsed >= RepeatInterval)
                 {
-                    HostLog.Status(logger, summary);
+                    HostLog.Status(logger, $"{summary}, {StatusSummary.Throughput(status, lastLogged)}");
                     last = summary;
+                    lastLogged = status;
                     sinceLogged.Restart();
                 }
             }

@@ -14,14 +14,14 @@ namespace Collectives.Master.Status;
 internal static class StatusView
 {
     /// <summary>The frame for <paramref name="status"/>, with the most recent log lines at the bottom.</summary>
-    public static IRenderable Render(IPEndPoint endpoint, MasterStatusSnapshot status, IReadOnlyList<string> recentLog)
+    public static IRenderable Render(IPEndPoint endpoint, MasterStatusSnapshot status, IReadOnlyList<string> recentLog, MasterStatusSnapshot? previous = null)
     {
         ArgumentNullException.ThrowIfNull(status);
         ArgumentNullException.ThrowIfNull(recentLog);
         var parts = new List<IRenderable>
         {
             new Markup(Header(endpoint, status)),
-            new Text(StatusSummary.Describe(status), new Style(Color.Grey)),
+            new Text($"{StatusSummary.Describe(status)}, {StatusSummary.Throughput(status, previous)}", new Style(Color.Grey)),
             Section("Peers", status.Peers.Count == 0 ? Empty("no peer connected") : PeersTable(status.Peers)),
             Section("Groups and ring order", status.Groups.Count == 0 ? Empty("no group yet") : GroupsTable(status.Groups)),
             Section("Operations in flight", status.Operations.Count == 0 ? Empty("none") : OperationsTable(status.Operations)),

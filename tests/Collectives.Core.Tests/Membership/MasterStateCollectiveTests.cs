@@ -50,6 +50,8 @@ public class MasterStateCollectiveTests
             Assert.That(h.TakeSingle<CollectiveVerdict>(peer), Is.EqualTo(new CollectiveVerdict(2, 1, true, ErrorCode.Success, "")));
         }
 
+        Assert.That(h.State.GetStatus().ReducedBytes, Is.EqualTo(1024 * 4), "one operation's payload, counted once, not per peer");
+
         h.Send(peers[0], new CollectiveComplete(2, 1, true, ErrorCode.Success, ""));
         Assert.That(h.Closed, Is.Empty, "a report after the verdict is a harmless race, not a violation");
         h.AssertNothingFor(peers);
