@@ -229,9 +229,9 @@ public sealed partial class Communicator
         {
             _router.Announce(commence.Seq);
         }
-        else if (run is DirectAllReduceRun)
+        else if (run is DirectAllReduceRun direct)
         {
-            _router.Register(commence.Seq, commence.Tag, ring.Where((_, r) => r != rank).Select(p => p.ToGuid()).ToArray(), run);
+            _router.Register(commence.Seq, commence.Tag, direct.Senders, run);
         }
         else
         {

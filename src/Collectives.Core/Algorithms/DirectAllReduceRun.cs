@@ -36,6 +36,9 @@ internal sealed class DirectAllReduceRun : CollectiveRun
         }
     }
 
+    /// <summary>Every peer this run receives from (all but this one): what the router must accept for it.</summary>
+    public IReadOnlyList<Guid> Senders => _run.Sources.Where((_, rank) => rank != _run.Rank).ToArray();
+
     protected override bool StartCore()
     {
         Memory<byte> own = Slot(_run.Rank);

@@ -55,7 +55,7 @@ internal sealed class MeshHarness : IAsyncDisposable
             Memory<byte> accumulator = DataTypes.AccumulatorOf(type) == type ? outputs[r] : new byte[count * 4];
             var run = new DirectAllReduce(7, sequence, type, op, r, WorldSize, send, outputs[r], Links[r], sources);
             runs[r] = new DirectAllReduceRun(run, accumulator, new byte[inputs[r].Length * WorldSize]);
-            Peers[r].Router.Register(sequence, 7, sources.Where((_, i) => i != r).ToArray(), runs[r]);
+            Peers[r].Router.Register(sequence, 7, runs[r].Senders, runs[r]);
         }
 
         return (runs, outputs, sequence);
