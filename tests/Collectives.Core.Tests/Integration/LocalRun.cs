@@ -9,7 +9,7 @@ internal sealed class LocalRun : IAsyncDisposable
 {
     public static readonly TimeSpan Heartbeat = TimeSpan.FromMilliseconds(100);
     // Generous for a loaded 2-core CI machine: a peer is only removed when really silent (or frozen by a test).
-    public static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
     private readonly List<Communicator> _peers = [];
@@ -37,7 +37,7 @@ internal sealed class LocalRun : IAsyncDisposable
         PeerGroup = group,
         PeerListen = new IPEndPoint(IPAddress.Loopback, 0),
         HeartbeatInterval = Heartbeat,
-        MasterTimeout = TimeSpan.FromSeconds(6),
+        MasterTimeout = TimeSpan.FromSeconds(8),
         ProgressTimeout = TimeSpan.FromSeconds(3),
         Transport = Transport,
     };
