@@ -8,7 +8,7 @@ internal static unsafe class AllReduceEntryPoints
     {
         (NativeCommunicator communicator, Communicator connected, ReduceCall call) = Prepare(send, receive, descriptor, handle);
         communicator.RequireTagFree(call.Tag);
-        Write(call.StartOn(connected).GetAwaiter().GetResult(), infoOut);
+        Write(BlockingWait.Result(call.StartOn(connected)), infoOut);
     }
 
     /// <summary><c>pcclAllReduceAsync</c>: launch only.</summary>
@@ -28,7 +28,7 @@ internal static unsafe class AllReduceEntryPoints
         LibraryEntryPoints.RequireOut(operation, "reduce_handle");
         NativeCommunicator communicator = CommunicatorEntryPoints.Lookup(operation->Communicator);
         Task<AllReduceInfo> launched = communicator.TakeLaunched(operation->Tag);
-        Write(launched.GetAwaiter().GetResult(), infoOut);
+        Write(BlockingWait.Result(launched), infoOut);
     }
 
     /// <summary><c>pcclAllReduceMultipleWithRetry</c>.</summary>
@@ -67,7 +67,7 @@ internal static unsafe class AllReduceEntryPoints
             requests[i] = call.ToRequest();
         }
 
-        Write(connected.AllReduceManyAsync(requests, maxInFlight).GetAwaiter().GetResult(), infoOut);
+        Write(BlockingWait.Result(connected.AllReduceManyAsync(requests, maxInFlight)), infoOut);
     }
 
     private static (NativeCommunicator Communicator, Communicator Connected, ReduceCall Call) Prepare(
