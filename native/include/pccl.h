@@ -454,7 +454,7 @@ PCCL_EXPORT pcclResult_t pcclGetBuildInfo(pcclBuildInfo_t *info);
 #define COLLECTIVES_C_API 1
 
 /** The wire protocol version this header was written for; compare with collectivesGetVersion(). */
-#define COLLECTIVES_PROTOCOL_VERSION 1
+#define COLLECTIVES_PROTOCOL_VERSION 2
 
 /** Log levels for collectivesSetLogLevel(); the values of .NET's Microsoft.Extensions.Logging.LogLevel. */
 typedef enum collectivesLogLevel_t {

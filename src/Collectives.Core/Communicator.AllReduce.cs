@@ -91,6 +91,7 @@ public sealed partial class Communicator
         MasterClient master = RequireAccepted();
         var descriptor = new CollectiveDescriptor(CollectiveKind.AllReduce, (ulong)count, type, op, quantization.Algorithm, quantization.QuantizedType);
         var operation = new CollectiveOperation(tag, descriptor, send, receive, inPlace);
+        (CollectiveTicket Ticket, PeerId[] Ring)? claim;
         lock (_gate)
         {
             if (_topologyWaiter is { Task.IsCompleted: false })
@@ -98,10 +99,13 @@ public sealed partial class Communicator
                 throw new CollectivesException(ErrorCode.InvalidUsage, "a topology update is in progress");
             }
 
+            bool idle = _operations.Count == 0;
             if (!_operations.TryAdd(tag, operation))
             {
                 throw new CollectivesException(ErrorCode.InvalidUsage, $"tag {tag} is already in flight on this peer");
             }
+
+            claim = TakeTicketLocked(tag, send.Length, quantization.IsEnabled, idle);
         }
 
         byte[]? backup = null;
@@ -115,7 +119,17 @@ public sealed partial class Communicator
                 receive.Span.CopyTo(backup);
             }
 
-            master.Send(new InitiateCollective(tag, descriptor));
+            if (claim is { } ticket)
+            {
+                // Registered before the master hears of it, so the commence (which all peers still get) finds it running.
+                StartOnTicket(operation, ticket.Ticket, ticket.Ring);
+                master.Send(new InitiateCollective(tag, descriptor, ticket.Ticket.Seq, ticket.Ticket.RingFingerprint));
+            }
+            else
+            {
+                master.Send(new InitiateCollective(tag, descriptor));
+            }
+
             (ulong sequence, PeerId[] ring) = await operation.Commenced.ConfigureAwait(false);
             long txBytes = 0, rxBytes = 0;
             CollectiveRun run = operation.Run!;
@@ -215,9 +229,14 @@ public sealed partial class Communicator
             _operations.TryGetValue(commence.Tag, out operation);
         }
 
+        if (operation is not null && operation.Sequence == commence.Seq)
+        {
+            return; // started optimistically on this number already (the master accepted the claim)
+        }
+
         PeerId[] ring = commence.Ring.AsImmutableArray().ToArray();
         int rank = Array.IndexOf(ring, _self);
-        if (operation is null || rank < 0)
+        if (operation is null || rank < 0 || operation.Sequence != 0)
         {
             _router.Announce(commence.Seq);
             TrySend(new CollectiveComplete(commence.Tag, commence.Seq, false, ErrorCode.InvalidUsage, "this peer has no such operation"));
@@ -225,20 +244,25 @@ public sealed partial class Communicator
         }
 
         (CollectiveRun run, LinkSlot?[] slots) = CreateRun(operation, commence.Seq, ring, rank);
+        RegisterRun(run, commence.Seq, commence.Tag, ring, rank);
+        operation.OnCommenced(commence.Seq, ring, run, slots);
+    }
+
+    /// <summary>Routes the run's inbound data: from its ring predecessor, or from every peer for a direct run.</summary>
+    private void RegisterRun(CollectiveRun run, ulong sequence, ulong tag, PeerId[] ring, int rank)
+    {
         if (ring.Length == 1)
         {
-            _router.Announce(commence.Seq);
+            _router.Announce(sequence);
         }
         else if (run is DirectAllReduceRun direct)
         {
-            _router.Register(commence.Seq, commence.Tag, direct.Senders, run);
+            _router.Register(sequence, tag, direct.Senders, run);
         }
         else
         {
-            _router.Register(commence.Seq, commence.Tag, ring[(rank + ring.Length - 1) % ring.Length].ToGuid(), run);
+            _router.Register(sequence, tag, ring[(rank + ring.Length - 1) % ring.Length].ToGuid(), run);
         }
-
-        operation.OnCommenced(commence.Seq, ring, run, slots);
     }
 
     private void OnVerdict(CollectiveVerdict verdict)
@@ -249,6 +273,7 @@ public sealed partial class Communicator
             _operations.TryGetValue(verdict.Tag, out operation);
         }
 
+        KeepTicket(verdict.Ticket);
         if (operation is not null && (verdict.Seq == 0 || verdict.Seq == operation.Sequence))
         {
             operation.OnVerdict(verdict);

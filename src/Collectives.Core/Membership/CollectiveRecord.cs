@@ -24,6 +24,15 @@ internal sealed class CollectiveRecord
 
     public string? RejectionReason { get; set; }
 
+    /// <summary>The code of the rejection verdict: a descriptor mismatch, or a refused optimistic start (transient).</summary>
+    public ErrorCode RejectionCode { get; set; } = ErrorCode.DescriptorMismatch;
+
+    /// <summary>Initiators that started optimistically: the sequence number and ring fingerprint they started on.</summary>
+    public Dictionary<PeerId, (ulong Seq, ulong Ring)> Claims { get; } = [];
+
+    /// <summary>Completion reports of claimants that finished before the op was commenced here, applied at commencement.</summary>
+    public Dictionary<PeerId, Protocol.Messages.CollectiveComplete> EarlyReports { get; } = [];
+
     /// <summary>Peers that initiated, in order.</summary>
     public List<PeerId> Initiators { get; } = [];
 

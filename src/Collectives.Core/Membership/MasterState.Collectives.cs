@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Collectives.Protocol;
 using Collectives.Protocol.Messages;
 
@@ -15,6 +16,9 @@ internal sealed partial class MasterState
     private readonly Dictionary<ulong, CollectiveRecord> _commenced = [];
 
     private ulong _lastSeq;
+
+    // Per group, the sequence number reserved for its next op (handed out with the last verdict): see CollectiveTicket.
+    private readonly Dictionary<uint, CollectiveTicket> _tickets = [];
 
     private void OnInitiate(PeerRecord peer, InitiateCollective initiate)
     {
@@ -40,6 +44,11 @@ internal sealed partial class MasterState
         }
 
         op.Initiators.Add(peer.Id);
+        if (initiate.IsClaim)
+        {
+            op.Claims[peer.Id] = (initiate.ClaimSeq, initiate.RingFingerprint);
+        }
+
         if (op.Rejected)
         {
             SendMismatch(peer, op);
@@ -55,10 +64,15 @@ internal sealed partial class MasterState
     }
 
     /// <summary>Descriptors disagree: every initiator so far gets the mismatch verdict now, every later one at once.</summary>
-    private void Reject(CollectiveRecord op, PeerRecord culprit, CollectiveDescriptor descriptor)
+    private void Reject(CollectiveRecord op, PeerRecord culprit, CollectiveDescriptor descriptor) =>
+        Refuse(op, ErrorCode.DescriptorMismatch, $"tag {op.Tag} in group {op.Group}: peer {op.Initiators[0]} launched {Describe(op.Descriptor)}, "
+            + $"peer {culprit.Id} launched {Describe(descriptor)}");
+
+    /// <summary>Fails an uncommenced op: every initiator so far gets a seq-0 verdict now, every later one at once.</summary>
+    private void Refuse(CollectiveRecord op, ErrorCode code, string reason)
     {
-        op.RejectionReason = $"tag {op.Tag} in group {op.Group}: peer {op.Initiators[0]} launched {Describe(op.Descriptor)}, "
-            + $"peer {culprit.Id} launched {Describe(descriptor)}";
+        op.RejectionCode = code;
+        op.RejectionReason = reason;
         foreach (PeerId id in op.Initiators)
         {
             if (_peers.TryGetValue(id, out PeerRecord? initiator))
@@ -75,7 +89,7 @@ internal sealed partial class MasterState
     private void SendMismatch(PeerRecord peer, CollectiveRecord op)
     {
         ForgetInFlight(peer, op);
-        Send(peer, new CollectiveVerdict(op.Tag, 0, false, ErrorCode.DescriptorMismatch, op.RejectionReason!));
+        Send(peer, new CollectiveVerdict(op.Tag, 0, false, op.RejectionCode, op.RejectionReason!));
     }
 
     private static string Describe(CollectiveDescriptor d) =>
@@ -97,7 +111,23 @@ internal sealed partial class MasterState
 
         if (!_commenced.TryGetValue(complete.Seq, out CollectiveRecord? op))
         {
-            return; // The verdict is out already (a failure overtook this report): nothing left to decide.
+            // A peer that started optimistically can finish before the last initiation reached us: keep its report
+            // for the commencement. Otherwise the verdict is out already (a failure overtook this report).
+            if (_initiating.TryGetValue((peer.Group, complete.Tag), out CollectiveRecord? pending) && !pending.Rejected
+                && pending.Claims.TryGetValue(peer.Id, out var claim) && claim.Seq == complete.Seq)
+            {
+                if (!pending.EarlyReports.TryAdd(peer.Id, complete))
+                {
+                    Kick(peer, ErrorCode.ProtocolViolation, $"reported seq {complete.Seq} twice");
+                }
+                else if (!complete.Success)
+                {
+                    // Nobody waits for the commencement of an op that already failed somewhere.
+                    Refuse(pending, complete.ErrorCode, $"peer {peer.Id} failed: {complete.Reason}");
+                }
+            }
+
+            return;
         }
 
         string? refusal = complete switch
@@ -113,11 +143,16 @@ internal sealed partial class MasterState
             return;
         }
 
-        op.Reported.Add(peer.Id);
+        Apply(op, peer.Id, complete);
+    }
+
+    private void Apply(CollectiveRecord op, PeerId reporter, CollectiveComplete complete)
+    {
+        op.Reported.Add(reporter);
         if (!complete.Success)
         {
             // One failed part fails the op; telling everyone now spares them waiting for their own timeouts.
-            Decide(op, complete.ErrorCode, $"peer {peer.Id} failed: {complete.Reason}");
+            Decide(op, complete.ErrorCode, $"peer {reporter} failed: {complete.Reason}");
         }
         else if (op.Reported.Count == op.Participants.Count)
         {
@@ -136,7 +171,7 @@ internal sealed partial class MasterState
             _reducedBytes = (long)Math.Min((ulong)long.MaxValue, (ulong)_reducedBytes + bytes);
         }
 
-        var verdict = new CollectiveVerdict(op.Tag, op.Seq, code == ErrorCode.Success, code, reason);
+        var verdict = new CollectiveVerdict(op.Tag, op.Seq, code == ErrorCode.Success, code, reason, IssueTicket(op, code == ErrorCode.Success));
         foreach (PeerId id in op.Participants)
         {
             if (_peers.TryGetValue(id, out PeerRecord? participant) && ForgetInFlight(participant, op))
@@ -144,6 +179,53 @@ internal sealed partial class MasterState
                 Send(participant, verdict);
             }
         }
+    }
+
+    /// <summary>
+    /// Reserves a sequence number for the group's likely next op: tag + 1 after a success, the same tag (its retry) after a
+    /// failure, unless that op is already under way. Replaces the group's previous ticket.
+    /// </summary>
+    private CollectiveTicket IssueTicket(CollectiveRecord decided, bool succeeded)
+    {
+        _tickets.Remove(decided.Group);
+        ulong next = succeeded ? decided.Tag + 1 : decided.Tag;
+        if ((succeeded && decided.Tag == ulong.MaxValue)
+            || !_rings.TryGetValue(decided.Group, out List<PeerId>? ring)
+            || _initiating.ContainsKey((decided.Group, next))
+            || _commenced.Values.Any(o => o.Group == decided.Group && o.Tag == next))
+        {
+            return default;
+        }
+
+        var ticket = new CollectiveTicket(next, ++_lastSeq, RingFingerprint.Of(CollectionsMarshal.AsSpan(ring)));
+        _tickets[decided.Group] = ticket;
+        return ticket;
+    }
+
+    /// <summary>
+    /// The sequence number for <paramref name="op"/>, commenced over <paramref name="ring"/>: the group's ticket when it is
+    /// for this tag and ring, else a fresh one. Null when a claimant started on anything else (the op is then refused).
+    /// </summary>
+    private ulong? SequenceFor(CollectiveRecord op, List<PeerId> ring)
+    {
+        ulong fingerprint = RingFingerprint.Of(CollectionsMarshal.AsSpan(ring));
+        ulong seq = _tickets.TryGetValue(op.Group, out CollectiveTicket ticket) && ticket.Tag == op.Tag && ticket.RingFingerprint == fingerprint
+            ? ticket.Seq
+            : 0;
+        if (seq != 0)
+        {
+            _tickets.Remove(op.Group);
+        }
+
+        foreach ((ulong claimed, ulong claimedRing) in op.Claims.Values)
+        {
+            if (claimed != seq || claimedRing != fingerprint)
+            {
+                return null;
+            }
+        }
+
+        return seq != 0 ? seq : ++_lastSeq;
     }
 
     /// <summary>Commences every op all members of its group initiated, and forgets rejected ops everyone was told about.</summary>
@@ -168,15 +250,33 @@ internal sealed partial class MasterState
                 continue;
             }
 
-            _initiating.Remove((op.Group, op.Tag));
+            if (SequenceFor(op, ring!) is not { } seq)
+            {
+                // Someone started on a ticket the group no longer holds (the ring changed, or another op took it):
+                // its run cannot be trusted to match the others', so the op fails everywhere and is simply retried.
+                Refuse(op, ErrorCode.RankConnectionLost,
+                    $"tag {op.Tag} in group {op.Group}: a peer started it optimistically on a reservation that no longer holds (the group changed); retry");
+                continue;
+            }
 
-            op.Seq = ++_lastSeq;
+            _initiating.Remove((op.Group, op.Tag));
+            op.Seq = seq;
             op.Participants.AddRange(ring!);
             _commenced.Add(op.Seq, op);
             var commence = new CommenceCollective(op.Tag, op.Seq, op.Participants.ToImmutableArray());
             foreach (PeerId id in op.Participants)
             {
                 Send(_peers[id], commence);
+            }
+
+            foreach ((PeerId reporter, CollectiveComplete early) in op.EarlyReports)
+            {
+                if (!_commenced.ContainsKey(op.Seq))
+                {
+                    break; // an early failure report decided it already
+                }
+
+                Apply(op, reporter, early);
             }
         }
     }
@@ -205,6 +305,8 @@ internal sealed partial class MasterState
             else
             {
                 op.Initiators.Remove(peer.Id);
+                op.Claims.Remove(peer.Id);
+                op.EarlyReports.Remove(peer.Id);
                 if (op.Initiators.Count == 0)
                 {
                     _initiating.Remove((op.Group, op.Tag));

@@ -4,5 +4,5 @@ namespace Collectives.Protocol;
 public static class ProtocolVersion
 {
     /// <summary>The version this build speaks.</summary>
-    public const int Current = 1;
+    public const int Current = 2;
 }

@@ -10,6 +10,9 @@ public sealed class InboundRouter : IFrameHandler, IDataReceiver
 {
     private readonly object _gate = new();
     private readonly Dictionary<ulong, Registration> _sinks = [];
+    // Sequence numbers reserved ahead of their turn (optimistic starts): below the announced mark but not finished, so
+    // their frames wait for the registration instead of being dropped as late.
+    private readonly HashSet<ulong> _reserved = [];
     private readonly Dictionary<(Guid Remote, ulong Pool), List<FramedConnection>> _pools = [];
     // A frame waits for its announcement only in the short race between a neighbour's commence and ours, and each
     // connection has at most one frame waiting; legitimately that is at most the neighbour's pool (PoolSize ≤ 64), so
@@ -24,6 +27,9 @@ public sealed class InboundRouter : IFrameHandler, IDataReceiver
 
     /// <summary>Creates a router; <paramref name="options"/> gives the bound on waiting for an announcement.</summary>
     public InboundRouter(TransportOptions options) => _unannouncedTimeout = options.UnannouncedFrameTimeout;
+
+    /// <summary>Frames waiting for the announcement or registration of their run (a test and diagnostics view).</summary>
+    public int Waiting => Volatile.Read(ref _waitingFrames);
 
     /// <summary>Frames dropped because their run had already ended.</summary>
     public long DroppedFrames => Interlocked.Read(ref _droppedFrames);
@@ -65,7 +71,40 @@ public sealed class InboundRouter : IFrameHandler, IDataReceiver
                 throw new InvalidOperationException($"sequence number {sequence} is already registered");
             }
 
+            _reserved.Remove(sequence);
+
             signal = AnnounceLocked(sequence);
+        }
+
+        signal.TrySetResult();
+    }
+
+    /// <summary>
+    /// Keeps frames of <paramref name="sequence"/> waiting (bounded, like unannounced ones) even when a higher number was
+    /// announced first: a sequence number the master reserved for a later op (a ticket) may be registered after numbers
+    /// issued after it. Registering it or <see cref="Release"/> ends the reservation.
+    /// </summary>
+    public void Reserve(ulong sequence)
+    {
+        lock (_gate)
+        {
+            _reserved.Add(sequence);
+        }
+    }
+
+    /// <summary>Ends a reservation that will not be used; frames still waiting for it are dropped like late ones.</summary>
+    public void Release(ulong sequence)
+    {
+        TaskCompletionSource signal;
+        lock (_gate)
+        {
+            if (!_reserved.Remove(sequence))
+            {
+                return;
+            }
+
+            signal = _announcement;
+            _announcement = NewSignal();
         }
 
         signal.TrySetResult();
@@ -275,7 +314,7 @@ public sealed class InboundRouter : IFrameHandler, IDataReceiver
                 return registration.Sink;
             }
 
-            if (header.Sequence > _announced)
+            if (header.Sequence > _announced || _reserved.Contains(header.Sequence))
             {
                 announcement = _announcement.Task;
             }

@@ -45,11 +45,16 @@ public class MasterStateCollectiveTests
         h.AssertNothingFor(peers);
         h.Send(peers[2], new CollectiveComplete(2, 1, true, ErrorCode.Success, ""));
 
+        var tickets = new List<CollectiveTicket>();
         foreach (var peer in peers)
         {
-            Assert.That(h.TakeSingle<CollectiveVerdict>(peer), Is.EqualTo(new CollectiveVerdict(2, 1, true, ErrorCode.Success, "")));
+            CollectiveVerdict verdict = h.TakeSingle<CollectiveVerdict>(peer);
+            Assert.That(verdict with { Ticket = default }, Is.EqualTo(new CollectiveVerdict(2, 1, true, ErrorCode.Success, "")));
+            tickets.Add(verdict.Ticket);
         }
 
+        Assert.That(tickets.Distinct().Single(), Is.EqualTo(new CollectiveTicket(3, 2, RingFingerprint.Of([.. h.State.GetStatus().Rings[0]]))),
+            "every participant is offered the same ticket: tag + 1, the next sequence number, the ring");
         Assert.That(h.State.GetStatus().ReducedBytes, Is.EqualTo(1024 * 4), "one operation's payload, counted once, not per peer");
 
         h.Send(peers[0], new CollectiveComplete(2, 1, true, ErrorCode.Success, ""));

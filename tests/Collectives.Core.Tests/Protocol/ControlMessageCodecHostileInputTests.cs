@@ -203,7 +203,7 @@ public class ControlMessageCodecHostileInputTests
         yield return Case("PeerInfoAddressNil", w => w.Array(3).Int(EstablishConnections).Int(1).Array(1).Array(3).PeerId().Nil().Int(1));
         yield return Case("PeerInfoPortNegative", w => w.Array(3).Int(EstablishConnections).Int(1).Array(1).Array(3).PeerId().Bin(new byte[4]).Int(-1));
         yield return Case("KickedErrorCodeIsString", w => w.Array(3).Int(Kicked).Str("Timeout").Str(""));
-        yield return Case("VerdictSuccessWithFailureCode", w => w.Array(6).Int((int)MessageType.CollectiveVerdict).Int(1).Int(0).Bool(true).Int((int)ErrorCode.DescriptorMismatch).Str(""));
+        yield return Case("VerdictSuccessWithFailureCode", w => w.Array(9).Int((int)MessageType.CollectiveVerdict).Int(1).Int(0).Bool(true).Int((int)ErrorCode.DescriptorMismatch).Str("").Int(0).Int(0).Int(0));
         yield return Case("RegisteredMissingFlag", w => w.Array(2).Int((int)MessageType.Registered).PeerId());
     }
 
@@ -213,7 +213,7 @@ public class ControlMessageCodecHostileInputTests
     [Test]
     public void ViolationsNameTheMessageAndField()
     {
-        byte[] payload = Raw(w => w.Array(3).Int(InitiateCollective).Int(1).Descriptor(op: 9));
+        byte[] payload = Raw(w => w.Array(5).Int(InitiateCollective).Int(1).Descriptor(op: 9).Int(0).Int(0));
         var violation = AssertViolation(payload, asClient: true);
         Assert.That(violation.Message, Does.Contain("InitiateCollective").And.Contain("descriptor.op").And.Contain("9"));
     }

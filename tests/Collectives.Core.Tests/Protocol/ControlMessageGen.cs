@@ -143,7 +143,11 @@ internal static class ControlMessageGen
         Gen.Constant<ClientMessage>(new VoteUpdateTopology()),
         Gen.Zip(UInt64, ListOf(PeerId)).Select(t => (ClientMessage)new ConnectionsEstablished(t.Item1, t.Item2)),
         Gen.Constant<ClientMessage>(new QueryPeersPending()),
-        Gen.Zip(UInt64, Descriptor).Select(t => (ClientMessage)new InitiateCollective(t.Item1, t.Item2)),
+        (from tag in UInt64
+         from descriptor in Descriptor
+         from claim in UInt64
+         from ring in UInt64
+         select (ClientMessage)new InitiateCollective(tag, descriptor, claim, ring)),
         (from tag in UInt64
          from seq in UInt64
          from outcome in Outcome
@@ -182,7 +186,10 @@ internal static class ControlMessageGen
          from seq in UInt64
          from outcome in Outcome
          from reason in Reason
-         select (ServerMessage)new CollectiveVerdict(tag, seq, outcome.Success, outcome.Code, reason)),
+         from ticketTag in UInt64
+         from ticketSeq in UInt64
+         from ticketRing in UInt64
+         select (ServerMessage)new CollectiveVerdict(tag, seq, outcome.Success, outcome.Code, reason, new CollectiveTicket(ticketTag, ticketSeq, ticketRing))),
         Gen.Constant<ServerMessage>(new MasterHeartbeat()),
         Gen.Zip(AnyCode, Reason).Select(t => (ServerMessage)new Kicked(t.Item1, t.Item2)),
         (from round in UInt64

@@ -33,9 +33,16 @@ internal sealed record QueryPeersPending : ClientMessage
     public override MessageType Type => MessageType.QueryPeersPending;
 }
 
-/// <summary>The peer launches the collective <paramref name="Tag"/> described by <paramref name="Descriptor"/>.</summary>
-internal sealed record InitiateCollective(ulong Tag, CollectiveDescriptor Descriptor) : ClientMessage
+/// <summary>
+/// The peer launches the collective <paramref name="Tag"/> described by <paramref name="Descriptor"/>. A non-zero
+/// <paramref name="ClaimSeq"/> says the peer already started it optimistically as that sequence number (the ticket the
+/// master handed out with its last verdict) over the ring whose fingerprint is <paramref name="RingFingerprint"/>.
+/// </summary>
+internal sealed record InitiateCollective(ulong Tag, CollectiveDescriptor Descriptor, ulong ClaimSeq = 0, ulong RingFingerprint = 0) : ClientMessage
 {
+    /// <summary>True when the peer started the op before the master commenced it.</summary>
+    public bool IsClaim => ClaimSeq != 0;
+
     public override MessageType Type => MessageType.InitiateCollective;
 }
 

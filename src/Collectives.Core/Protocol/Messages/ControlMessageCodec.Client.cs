@@ -37,10 +37,12 @@ internal static partial class ControlMessageCodec
                 writer.WritePeerIdList(m.UnreachablePeers, limits);
                 break;
             case InitiateCollective m:
-                writer.WriteArrayHeader(3);
+                writer.WriteArrayHeader(5);
                 writer.WriteType(m.Type);
                 writer.Write(m.Tag);
                 writer.WriteDescriptor(m.Descriptor);
+                writer.Write(m.ClaimSeq);
+                writer.Write(m.RingFingerprint);
                 break;
             case CollectiveComplete m:
                 writer.WriteArrayHeader(6);
@@ -94,8 +96,8 @@ internal static partial class ControlMessageCodec
                 ExpectFields(ref reader, fields, 2);
                 return new ConnectionsEstablished(reader.ReadUInt64("epoch"), reader.ReadPeerIdList("unreachablePeers"));
             case MessageType.InitiateCollective:
-                ExpectFields(ref reader, fields, 2);
-                return new InitiateCollective(reader.ReadUInt64("tag"), reader.ReadDescriptor("descriptor"));
+                ExpectFields(ref reader, fields, 4);
+                return new InitiateCollective(reader.ReadUInt64("tag"), reader.ReadDescriptor("descriptor"), reader.ReadUInt64("claimSeq"), reader.ReadUInt64("ringFingerprint"));
             case MessageType.CollectiveComplete:
                 ExpectFields(ref reader, fields, 5);
                 ulong tag = reader.ReadUInt64("tag");

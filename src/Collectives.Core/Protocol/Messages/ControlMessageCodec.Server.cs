@@ -59,13 +59,16 @@ internal static partial class ControlMessageCodec
                 writer.WritePeerIdList(m.Ring, limits);
                 break;
             case CollectiveVerdict m:
-                writer.WriteArrayHeader(6);
+                writer.WriteArrayHeader(9);
                 writer.WriteType(m.Type);
                 writer.Write(m.Tag);
                 writer.Write(m.Seq);
                 writer.Write(m.Success);
                 writer.Write((int)m.ErrorCode);
                 writer.WriteReason(m.Reason, limits);
+                writer.Write(m.Ticket.Tag);
+                writer.Write(m.Ticket.Seq);
+                writer.Write(m.Ticket.RingFingerprint);
                 break;
             case Kicked m:
                 writer.WriteArrayHeader(3);
@@ -156,13 +159,15 @@ internal static partial class ControlMessageCodec
                 ExpectFields(ref reader, fields, 3);
                 return new CommenceCollective(reader.ReadUInt64("tag"), reader.ReadUInt64("seq"), reader.ReadPeerIdList("ring"));
             case MessageType.CollectiveVerdict:
-                ExpectFields(ref reader, fields, 5);
+                ExpectFields(ref reader, fields, 8);
                 ulong tag = reader.ReadUInt64("tag");
                 ulong seq = reader.ReadUInt64("seq");
                 bool success = reader.ReadBoolean("success");
                 ErrorCode code = reader.ReadErrorCode("errorCode");
                 CheckOutcome(ref reader, success, code);
-                return new CollectiveVerdict(tag, seq, success, code, reader.ReadReason("reason"));
+                string reason = reader.ReadReason("reason");
+                var ticket = new CollectiveTicket(reader.ReadUInt64("ticketTag"), reader.ReadUInt64("ticketSeq"), reader.ReadUInt64("ticketRing"));
+                return new CollectiveVerdict(tag, seq, success, code, reason, ticket);
             case MessageType.Kicked:
                 ExpectFields(ref reader, fields, 2);
                 return new Kicked(reader.ReadErrorCode("errorCode"), reader.ReadReason("reason"));

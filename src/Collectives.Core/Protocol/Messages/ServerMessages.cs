@@ -48,8 +48,11 @@ internal sealed record CommenceCollective(ulong Tag, ulong Seq, EquatableArray<P
     public override MessageType Type => MessageType.CommenceCollective;
 }
 
-/// <summary>The one outcome of an op for the receiver; <paramref name="Seq"/> 0 means rejected before commencing.</summary>
-internal sealed record CollectiveVerdict(ulong Tag, ulong Seq, bool Success, ErrorCode ErrorCode, string Reason) : ServerMessage
+/// <summary>
+/// The one outcome of an op for the receiver; <paramref name="Seq"/> 0 means rejected before commencing.
+/// <paramref name="Ticket"/>, when present, reserves the sequence number of the group's next op if that op is tag + 1.
+/// </summary>
+internal sealed record CollectiveVerdict(ulong Tag, ulong Seq, bool Success, ErrorCode ErrorCode, string Reason, CollectiveTicket Ticket = default) : ServerMessage
 {
     public override MessageType Type => MessageType.CollectiveVerdict;
 }
@@ -64,4 +67,16 @@ internal sealed record MasterHeartbeat : ServerMessage
 internal sealed record Kicked(ErrorCode ErrorCode, string Reason) : ServerMessage
 {
     public override MessageType Type => MessageType.Kicked;
+}
+
+/// <summary>
+/// The master's promise that the group's op with tag <paramref name="Tag"/>, if it is commenced over the ring with
+/// fingerprint <paramref name="RingFingerprint"/>, gets sequence number <paramref name="Seq"/>. An idle peer that launches
+/// exactly that tag may start at once on that number instead of waiting a round trip for the commence (SPEC §4: the
+/// master's one verdict still decides the outcome). <paramref name="Seq"/> 0 means no ticket.
+/// </summary>
+internal readonly record struct CollectiveTicket(ulong Tag, ulong Seq, ulong RingFingerprint)
+{
+    /// <summary>True when this is a ticket at all.</summary>
+    public bool IsPresent => Seq != 0;
 }
