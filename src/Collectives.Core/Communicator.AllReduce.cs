@@ -123,7 +123,15 @@ public sealed partial class Communicator
             {
                 // Registered before the master hears of it, so the commence (which all peers still get) finds it running.
                 StartOnTicket(operation, ticket.Ticket, ticket.Ring);
-                master.Send(new InitiateCollective(tag, descriptor, ticket.Ticket.Seq, ticket.Ticket.RingFingerprint));
+                try
+                {
+                    master.Send(new InitiateCollective(tag, descriptor, ticket.Ticket.Seq, ticket.Ticket.RingFingerprint));
+                }
+                catch
+                {
+                    _router.Unregister(ticket.Ticket.Seq); // the run never started; nothing else will unregister it
+                    throw;
+                }
             }
             else
             {
