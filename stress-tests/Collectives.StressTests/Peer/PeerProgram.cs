@@ -52,7 +52,7 @@ internal sealed class PeerProgram
     /// Where a faulted task came from: an async method's task is its state machine box, whose type names the method
     /// (the exception's frames only say where it was thrown); a completion source's task is a plain Task.
     /// </summary>
-    private static string DescribeTask(object? task) => task?.GetType() switch
+    internal static string DescribeTask(object? task) => task?.GetType() switch
     {
         null => "?",
         { IsGenericType: true } box when box.GetGenericArguments()[^1] is { DeclaringType: { } owner } method => $"{owner.Name}.{method.Name}",
