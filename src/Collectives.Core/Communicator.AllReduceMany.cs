@@ -42,23 +42,31 @@ public sealed partial class Communicator
             using var slots = new SemaphoreSlim(maxInFlight);
             var running = new List<Task>();
             int launched = 0;
-            for (; launched < pending.Count; launched++)
+            try
             {
-                await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                lock (failed)
+                for (; launched < pending.Count; launched++)
                 {
-                    if (failed.Count > 0 || fatal is not null)
+                    await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    lock (failed)
                     {
-                        slots.Release();
-                        break; // stop launching: the run changed, finish what runs and start over
+                        if (failed.Count > 0 || fatal is not null)
+                        {
+                            slots.Release();
+                            break; // stop launching: the run changed, finish what runs and start over
+                        }
                     }
-                }
 
-                AllReduceRequest request = pending[launched];
-                running.Add(RunOneAsync(request));
+                    AllReduceRequest request = pending[launched];
+                    running.Add(RunOneAsync(request));
+                }
+            }
+            finally
+            {
+                // Also when cancelled while waiting for a slot: the launched runs still use the caller's buffers and
+                // release the semaphore, so the call must not return (and dispose it) before they have settled.
+                await Task.WhenAll(running).ConfigureAwait(false);
             }
 
-            await Task.WhenAll(running).ConfigureAwait(false);
             if (fatal is not null)
             {
                 throw fatal;

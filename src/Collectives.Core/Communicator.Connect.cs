@@ -56,7 +56,7 @@ public sealed partial class Communicator
         }
 
         PeerLog.Connected(_logger, _options.Master, _self.ToString(), _options.PeerGroup, _peerListener.LocalEndPoint.Port);
-        await AwaitAsync(WaitAsync(_topologyWaiter!.Task), cancellationToken).ConfigureAwait(false);
+        await AwaitAsync(_topologyWaiter!.Task, cancellationToken).ConfigureAwait(false);
         Interlocked.CompareExchange(ref _state, 2, 1);
         WorldSizes sizes = WorldSizes;
         PeerLog.Accepted(_logger, sizes.Global, sizes.PeerGroup);
@@ -99,7 +99,7 @@ public sealed partial class Communicator
         }
 
         master.Send(new VoteUpdateTopology());
-        await AwaitAsync(WaitAsync(waiter.Task), cancellationToken).ConfigureAwait(false);
+        await AwaitAsync(waiter.Task, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -134,10 +134,18 @@ public sealed partial class Communicator
         }
     }
 
-    private static async Task<bool> WaitAsync(Task task)
+    // Waits on the completion source's task itself (which is marked observed): an adapter task in between would be
+    // left faulted and unobserved when the caller's token fires first and the wait fails later (disposal, master loss).
+    private static async Task AwaitAsync(Task task, CancellationToken cancellationToken)
     {
-        await task.ConfigureAwait(false);
-        return true;
+        try
+        {
+            await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new CollectivesException(ErrorCode.Cancelled, "the operation was cancelled");
+        }
     }
 
     /// <summary>Fault injection: cuts the control connection and every data connection, as a network failure would.</summary>

@@ -16,6 +16,7 @@ internal static class SelfTest
         Check(failures, "report lines round-trip", ReportLinesRoundTrip);
         Check(failures, "parity book flags a mismatch and only a mismatch", ParityBookFlagsMismatches);
         Check(failures, "churn planner keeps its invariants", PlannerKeepsInvariants);
+        Check(failures, "an unobserved task's origin is named", TaskOriginsAreNamed);
         Console.WriteLine(failures.Count == 0 ? "selftest: all checks passed" : $"selftest: {failures.Count} check(s) failed");
         return failures.Count == 0 ? 0 : 1;
     }
@@ -28,6 +29,17 @@ internal static class SelfTest
         {
             failures.Add(name);
         }
+    }
+
+    private static string? TaskOriginsAreNamed()
+    {
+        string method = Peer.PeerProgram.DescribeTask(YieldOnceAsync());
+        string source = Peer.PeerProgram.DescribeTask(new TaskCompletionSource<int>().Task);
+        return method.Contains(nameof(YieldOnceAsync), StringComparison.Ordinal) && source.StartsWith("Task", StringComparison.Ordinal)
+            ? null : $"async method named '{method}', completion source '{source}'";
+
+        // Any async method's task is a state machine box, faulted or not.
+        static async Task YieldOnceAsync() => await Task.Yield();
     }
 
     private static string? ReportLinesRoundTrip()

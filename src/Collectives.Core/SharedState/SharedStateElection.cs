@@ -13,7 +13,11 @@ namespace Collectives.SharedState;
 /// protocol violation for that peer.</item>
 /// <item>Revision: before the group's first synchronization (<c>groupRevision</c> null) any revision is accepted, so
 /// a run can resume from a checkpoint. Afterwards a peer at <c>groupRevision + 1</c> is current, one at or below
-/// <c>groupRevision</c> is behind and will fetch, and one further ahead is a protocol violation.</item>
+/// <c>groupRevision</c> is behind and will fetch, and one further ahead is a protocol violation — unless it is
+/// receive-only: such a peer declares its content is to be overwritten and is never a source, so its revision cannot
+/// corrupt anything; it is judged like any peer that does not hold the elected state and adopts the elected content
+/// and revision, whichever direction that moves it (a peer rejoining with a lineage the group lost, e.g. revision 824
+/// while the group restarted at 0).</item>
 /// <item>Candidates are the remaining peers that are not receive-only. If there are none, every remaining peer fails
 /// with <see cref="ErrorCode.NoSharedStateAvailable"/> and the revision stays.</item>
 /// <item>The elected revision is the highest candidate revision; only candidates at it vote. The group revision
@@ -150,7 +154,9 @@ internal static class SharedStateElection
             return Violation(submission, error!);
         }
 
-        if (groupRevision is { } group && submission.Revision > group && submission.Revision - group > 1)
+        // A receive-only peer's revision is replaced whatever it is (see the rules above), so it is never a jump.
+        if (groupRevision is { } group && submission.Strategy != SharedStateStrategy.ReceiveOnly
+            && submission.Revision > group && submission.Revision - group > 1)
         {
             return Violation(submission,
                 $"revision {submission.Revision} jumps ahead of the expected {group + 1}; a revision advances by exactly 1 per step");

@@ -1,3 +1,5 @@
+using Collectives.Internal;
+
 namespace Collectives.Transport;
 
 /// <summary>
@@ -49,17 +51,34 @@ public sealed class SendTracker : ISendCompletion
         Release();
     }
 
-    /// <summary>Completes when every expected frame is done; faults with the first failure if any frame failed.</summary>
+    /// <summary>
+    /// Completes when every expected frame is done; faults with the first failure if any frame failed. The fault is
+    /// marked observed: callers often wait only for the frames to leave the caller's memory (quiescing a run, racing a
+    /// reply) and read <see cref="Failure"/> or the operation's own verdict for the error, so a drain nobody awaits
+    /// must not surface as an unobserved task exception. Every caller that awaits the task still gets the failure.
+    /// </summary>
     public Task DrainAsync()
     {
         lock (_gate)
         {
             if (Interlocked.Read(ref _outstanding) == 0)
             {
-                return _failure is { } f ? Task.FromException(f) : Task.CompletedTask;
+                if (_failure is { } f)
+                {
+                    Task failed = Task.FromException(f);
+                    failed.ObserveFaults();
+                    return failed;
+                }
+
+                return Task.CompletedTask;
             }
 
-            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_drained is null)
+            {
+                _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _drained.Task.ObserveFaults();
+            }
+
             return _drained.Task;
         }
     }

@@ -37,16 +37,27 @@ internal sealed class PeerProgram
     public static async Task<int> RunAsync(Arguments args)
     {
         var program = new PeerProgram(PeerSettings.Parse(args));
-        TaskScheduler.UnobservedTaskException += (_, e) =>
+        TaskScheduler.UnobservedTaskException += (sender, e) =>
         {
             Exception inner = e.Exception.InnerExceptions.Count == 1 ? e.Exception.InnerExceptions[0] : e.Exception;
-            Report.Line(LineKinds.Unobserved, [], inner.ToString());
+            Report.Line(LineKinds.Unobserved, [], $"task {DescribeTask(sender)}: {inner}");
         };
         _ = Task.Run(program.ReadCommandsAsync);
         await program.LiveAsync().ConfigureAwait(false);
         Report.Line(LineKinds.Left, []);
         return 0;
     }
+
+    /// <summary>
+    /// Where a faulted task came from: an async method's task is its state machine box, whose type names the method
+    /// (the exception's frames only say where it was thrown); a completion source's task is a plain Task.
+    /// </summary>
+    internal static string DescribeTask(object? task) => task?.GetType() switch
+    {
+        null => "?",
+        { IsGenericType: true } box when box.GetGenericArguments()[^1] is { DeclaringType: { } owner } method => $"{owner.Name}.{method.Name}",
+        var type => type.Name,
+    };
 
     /// <summary>One communicator after another until asked to leave.</summary>
     private async Task LiveAsync()

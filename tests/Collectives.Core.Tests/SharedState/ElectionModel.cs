@@ -14,7 +14,8 @@ internal static class ElectionModel
         Expect(decision.Outcomes.Select(o => o.Peer).SequenceEqual(submissions.Select(s => s.Peer).Order()),
             "one outcome per peer, ordered by peer");
 
-        bool Ahead(SharedStateSubmission<int> s) => groupRevision is { } g && s.Revision > g + 1;
+        // Receive-only peers adopt whatever is elected, so no revision of theirs is ahead.
+        bool Ahead(SharedStateSubmission<int> s) => groupRevision is { } g && s.Revision > g + 1 && s.Strategy != SharedStateStrategy.ReceiveOnly;
         var candidates = submissions.Where(s => !Ahead(s) && s.Strategy != SharedStateStrategy.ReceiveOnly).ToList();
 
         if (candidates.Count == 0)

@@ -20,7 +20,7 @@ internal static class ElectionScenarios
     /// <summary>
     /// Up to 7 peers around a shared schema. Each peer holds one of three content variants (hashes from {1, 2, 3}), so
     /// popularity ties and several donors are common; one peer's schema in four is perturbed; revisions straddle the
-    /// expected one; strategies are mixed.
+    /// expected one, some far ahead of it (a lineage the group lost); strategies are mixed.
     /// </summary>
     internal static Gen<ElectionScenario> Rounds { get; } =
         from groupRevision in Gen.Elements<ulong?>(null, 10UL)
@@ -53,7 +53,8 @@ internal static class ElectionScenarios
     private static Gen<ulong[]> ContentVariant => Gen.ArrayOf(Gen.Choose(1, 3).Select(hash => (ulong)hash), 5);
 
     private static Gen<SharedStateSubmission<int>> Submission(int id, SharedStateEntry[] schema, ulong[][] variants) =>
-        from revision in Gen.Frequency((1, Gen.Constant(8UL)), (2, Gen.Constant(9UL)), (3, Gen.Constant(10UL)), (6, Gen.Constant(11UL)), (1, Gen.Constant(12UL)))
+        from revision in Gen.Frequency((1, Gen.Constant(8UL)), (2, Gen.Constant(9UL)), (3, Gen.Constant(10UL)), (6, Gen.Constant(11UL)), (1, Gen.Constant(12UL)),
+            (1, Gen.Constant(824UL)))
         from strategy in Gen.Frequency(
             (6, Gen.Constant(SharedStateStrategy.EnforcePopular)),
             (2, Gen.Constant(SharedStateStrategy.ReceiveOnly)),
