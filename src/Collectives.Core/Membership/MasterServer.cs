@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Threading.Channels;
 using Collectives.Diagnostics;
+using Collectives.Internal;
 using Collectives.Protocol;
 using Collectives.Protocol.Messages;
 using Collectives.Transport;
@@ -125,6 +126,7 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
         }
 
         var reply = new TaskCompletionSource<MasterStatusSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
+        reply.Task.ObserveFaults(); // the caller may have stopped waiting (its token) before a stopping master fails it
         if (!_events.Writer.TryWrite(new MasterEvent.StatusRequest(reply)))
         {
             throw new InvalidOperationException("the master is stopped");

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using Collectives.Internal;
 using Collectives.Protocol;
 using Collectives.Transport;
 
@@ -91,11 +92,19 @@ internal sealed class TcpBandwidthProber : IBandwidthProber
     /// <summary>The sending end of one probe connection, and the report its receiving end sends back.</summary>
     private sealed class ProbeStream(FramedConnection connection) : IFrameHandler
     {
-        private readonly TaskCompletionSource<ProbeReport> _reply = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<ProbeReport> _reply = NewReply();
 
         public FramedConnection Connection => connection;
 
         public Task<ProbeReport> Reply => _reply.Task;
+
+        // A probe that failed before its report (dial error, sender fault) is disposed with nobody awaiting the reply.
+        private static TaskCompletionSource<ProbeReport> NewReply()
+        {
+            var reply = new TaskCompletionSource<ProbeReport>(TaskCreationOptions.RunContinuationsAsynchronously);
+            reply.Task.ObserveFaults();
+            return reply;
+        }
 
         public async Task SendUntilReportedAsync(ulong windowMilliseconds, long giveUp, CancellationToken cancellationToken)
         {
