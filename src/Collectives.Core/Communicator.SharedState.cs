@@ -85,8 +85,14 @@ public sealed partial class Communicator
                 Volatile.Write(ref _activeFetcher, fetcher);
                 try
                 {
-                    await fetcher.FetchAsync(PlanSlices(decision, tensors, bytes), _options.ProgressTimeout, cancellationToken).ConfigureAwait(false);
-                    VerifyFetched(decision, tensors, bytes);
+                    (List<SharedStateFetcher.Slice> slices, List<FetchedTensor> fetched) = PlanSlices(decision, tensors, bytes);
+                    await fetcher.FetchAsync(slices, _options.ProgressTimeout, cancellationToken).ConfigureAwait(false);
+                    // Blocks were hashed as they arrived; only what no slice covered is hashed here. Never skipped: a
+                    // tensor is reported synced only after its hash matched the elected content.
+                    foreach (FetchedTensor tensor in fetched)
+                    {
+                        tensor.Verify();
+                    }
                 }
                 catch (Exception e) when (e is CollectivesException or OperationCanceledException)
                 {
@@ -145,9 +151,10 @@ public sealed partial class Communicator
         }
     }
 
-    private List<SharedStateFetcher.Slice> PlanSlices(SharedStateDecision decision, SharedTensor[] tensors, Memory<byte>[] bytes)
+    private (List<SharedStateFetcher.Slice> Slices, List<FetchedTensor> Tensors) PlanSlices(SharedStateDecision decision, SharedTensor[] tensors, Memory<byte>[] bytes)
     {
         var slices = new List<SharedStateFetcher.Slice>();
+        var fetched = new List<FetchedTensor>();
         foreach (SharedStateTransferInfo transfer in decision.Transfers.AsImmutableArray())
         {
             int index = Array.FindIndex(tensors, t => t.Name == transfer.Name);
@@ -156,13 +163,12 @@ public sealed partial class Communicator
                 throw new CollectivesException(ErrorCode.ProtocolViolation, $"the master asked to fetch unknown or differently sized tensor '{transfer.Name}'");
             }
 
-            foreach (SharedStateSliceInfo slice in transfer.Slices.AsImmutableArray())
+            ImmutableArray<SharedStateSliceInfo> transferSlices = transfer.Slices.AsImmutableArray();
+            var tensor = new FetchedTensor(transfer.Name, bytes[index], tensors[index].DataType, transfer.ExpectedHash,
+                transferSlices.Select(slice => (slice.Offset, slice.Length)));
+            fetched.Add(tensor);
+            foreach (SharedStateSliceInfo slice in transferSlices)
             {
-                if (slice.Offset > transfer.ByteLength || slice.Length > transfer.ByteLength - slice.Offset)
-                {
-                    throw new CollectivesException(ErrorCode.ProtocolViolation, $"slice beyond tensor '{transfer.Name}'");
-                }
-
                 PeerEndpoint endpoint;
                 lock (_gate)
                 {
@@ -173,24 +179,10 @@ public sealed partial class Communicator
                 }
 
                 slices.Add(new SharedStateFetcher.Slice(slice.Donor, endpoint.ToIPEndPoint(), (uint)index, slice.Offset,
-                    bytes[index].Slice((int)slice.Offset, (int)slice.Length)));
+                    bytes[index].Slice((int)slice.Offset, (int)slice.Length), tensor));
             }
         }
 
-        return slices;
-    }
-
-    private static void VerifyFetched(SharedStateDecision decision, SharedTensor[] tensors, Memory<byte>[] bytes)
-    {
-        foreach (SharedStateTransferInfo transfer in decision.Transfers.AsImmutableArray())
-        {
-            int index = Array.FindIndex(tensors, t => t.Name == transfer.Name);
-            ulong hash = TensorHasher.Hash(bytes[index].Span, tensors[index].DataType);
-            if (hash != transfer.ExpectedHash)
-            {
-                throw new CollectivesException(ErrorCode.RankConnectionLost,
-                    $"tensor '{transfer.Name}' does not match the elected content after the transfer (hash {hash:x16}, expected {transfer.ExpectedHash:x16})");
-            }
-        }
+        return (slices, fetched);
     }
 }

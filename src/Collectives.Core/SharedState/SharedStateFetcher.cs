@@ -15,6 +15,10 @@ internal sealed class SharedStateFetcher : IFrameHandler, IAsyncDisposable
     // Requests are cut to this size so one large tensor spreads over every connection of a donor's pool.
     private const int RequestBytes = 4 << 20;
 
+    // A payload is received in parts of at most this size, so progress (and the stall deadline) moves even on a slow
+    // link while one large frame arrives. Each part still lands straight in the tensor's memory.
+    private const int ProgressBytes = 1 << 20;
+
     private readonly ConcurrentDictionary<ulong, PendingRequest> _pending = new();
     private readonly List<FramedConnection> _connections = [];
     private readonly TransportOptions _options;
@@ -34,8 +38,11 @@ internal sealed class SharedStateFetcher : IFrameHandler, IAsyncDisposable
     /// <summary>Bytes received so far.</summary>
     public long BytesReceived => Interlocked.Read(ref _received);
 
-    /// <summary>One slice to fetch: from <paramref name="Donor"/>, bytes [Offset, +Length) of entry <paramref name="EntryIndex"/> into <paramref name="Destination"/>.</summary>
-    public readonly record struct Slice(PeerId Donor, IPEndPoint DonorEndPoint, uint EntryIndex, ulong Offset, Memory<byte> Destination);
+    /// <summary>
+    /// One slice to fetch: from <paramref name="Donor"/>, bytes [Offset, +Length) of entry <paramref name="EntryIndex"/>
+    /// into <paramref name="Destination"/>, each part reported to <paramref name="Tensor"/> once written.
+    /// </summary>
+    public readonly record struct Slice(PeerId Donor, IPEndPoint DonorEndPoint, uint EntryIndex, ulong Offset, Memory<byte> Destination, FetchedTensor Tensor);
 
     /// <summary>Fetches every slice; fails when a donor breaks or nothing arrives for <paramref name="progressTimeout"/>.</summary>
     /// <exception cref="CollectivesException">RankConnectionFailed, RankConnectionLost, Timeout, ProtocolViolation.</exception>
@@ -56,7 +63,7 @@ internal sealed class SharedStateFetcher : IFrameHandler, IAsyncDisposable
             {
                 int length = Math.Min(RequestBytes, slice.Destination.Length - from);
                 ulong id = (ulong)Interlocked.Increment(ref _nextRequest);
-                var pending = new PendingRequest(slice.Destination.Slice(from, length));
+                var pending = new PendingRequest(slice.Destination.Slice(from, length), slice.Tensor, slice.Offset + (ulong)from);
                 _pending[id] = pending;
                 waits.Add(pending.Done.Task);
                 FramedConnection[] pool = pools[slice.Donor];
@@ -118,17 +125,32 @@ internal sealed class SharedStateFetcher : IFrameHandler, IAsyncDisposable
             throw new ProtocolViolationException($"unexpected {header.Kind} frame (request {header.Tag}, round {header.Sequence}) from a donor");
         }
 
-        if (header.Offset > (ulong)pending.Destination.Length || header.PayloadLength > (ulong)pending.Destination.Length - header.Offset)
+        // A donor answers a request on the connection that carried it, in order: the payload must continue exactly where
+        // the request stands, so every byte is written once (which the overlapped verification relies on).
+        if (header.Offset != (ulong)pending.Received || header.PayloadLength > (ulong)(pending.Destination.Length - pending.Received))
         {
-            throw new ProtocolViolationException($"donor data at {header.Offset} (+{header.PayloadLength}) beyond a {pending.Destination.Length}-byte request");
+            throw new ProtocolViolationException(
+                $"donor data at {header.Offset} (+{header.PayloadLength}) where a {pending.Destination.Length}-byte request stands at {pending.Received}");
         }
 
-        await connection.ReadPayloadAsync(pending.Destination.Slice((int)header.Offset, (int)header.PayloadLength), cancellationToken).ConfigureAwait(false);
-        Interlocked.Add(ref _received, header.PayloadLength);
-        Interlocked.Exchange(ref _lastProgress, Environment.TickCount64);
-        if (pending.Add(header.PayloadLength))
+        if (pending.Destination.Length == 0 && pending.Add(0))
         {
-            _pending.TryRemove(header.Tag, out _);
+            _pending.TryRemove(header.Tag, out _); // an empty request is answered by one empty frame
+        }
+
+        for (int read = 0; read < (int)header.PayloadLength;)
+        {
+            int at = pending.Received;
+            int length = Math.Min(ProgressBytes, (int)header.PayloadLength - read);
+            await connection.ReadPayloadAsync(pending.Destination.Slice(at, length), cancellationToken).ConfigureAwait(false);
+            read += length;
+            Interlocked.Add(ref _received, length);
+            Interlocked.Exchange(ref _lastProgress, Environment.TickCount64);
+            pending.Tensor.OnWritten(pending.TensorOffset + (ulong)at, length);
+            if (pending.Add(length))
+            {
+                _pending.TryRemove(header.Tag, out _);
+            }
         }
     }
 
@@ -154,18 +176,26 @@ internal sealed class SharedStateFetcher : IFrameHandler, IAsyncDisposable
         }
     }
 
-    private sealed class PendingRequest(Memory<byte> destination)
+    /// <summary>A request in flight; touched only by the receive loop of the connection that carries it.</summary>
+    private sealed class PendingRequest(Memory<byte> destination, FetchedTensor tensor, ulong tensorOffset)
     {
-        private long _received;
-
         public Memory<byte> Destination { get; } = destination;
+
+        public FetchedTensor Tensor { get; } = tensor;
+
+        /// <summary>Where <see cref="Destination"/> starts in the tensor.</summary>
+        public ulong TensorOffset { get; } = tensorOffset;
+
+        /// <summary>Bytes written so far (the request is filled in order).</summary>
+        public int Received { get; private set; }
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>Counts bytes; true when the request is complete.</summary>
-        public bool Add(long bytes)
+        public bool Add(int bytes)
         {
-            if (Interlocked.Add(ref _received, bytes) == Destination.Length)
+            Received += bytes;
+            if (Received == Destination.Length)
             {
                 Done.TrySetResult();
                 return true;

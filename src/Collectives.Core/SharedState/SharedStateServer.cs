@@ -11,10 +11,16 @@ internal sealed class SharedStateServer : IFrameHandler
 {
     private readonly object _gate = new();
     private readonly HashSet<FramedConnection> _connections = [];
-    private readonly int _stripeSize;
+    // Data frames are as large as a fetcher's request (capped by the payload limit): the fetcher already spreads its
+    // requests over the pool, and every frame header costs the receiver a buffered read that copies up to a receive
+    // buffer's worth of the following payload once more (25 % of the bytes with 256 KiB stripes, under 2 % at 4 MiB).
+    private const int PreferredFrameBytes = 4 << 20;
+
+    private readonly int _frameBytes;
     private ServingSession? _session;
 
-    public SharedStateServer(TransportOptions options) => _stripeSize = options.StripeSize;
+    public SharedStateServer(TransportOptions options) =>
+        _frameBytes = (int)Math.Max((uint)options.StripeSize, Math.Min(options.MaxDataPayloadLength, PreferredFrameBytes));
 
     /// <summary>Starts serving <paramref name="entries"/> (tensor bytes in name order) until the session is stopped.</summary>
     public ServingSession Serve(IReadOnlyList<Memory<byte>> entries)
@@ -86,7 +92,7 @@ internal sealed class SharedStateServer : IFrameHandler
             session = _session ?? throw new ProtocolViolationException("shared state requested while this peer is not syncing");
         }
 
-        session.Answer(connection, header.Tag, request, _stripeSize);
+        session.Answer(connection, header.Tag, request, _frameBytes);
     }
 
     void IFrameHandler.OnConnectionClosed(FramedConnection connection, Exception reason)
@@ -127,7 +133,7 @@ internal sealed class ServingSession
     /// <summary>Bytes sent to fetching peers.</summary>
     public long BytesSent => _tracker.BytesWritten;
 
-    public void Answer(FramedConnection connection, ulong requestId, SharedStateRequest request, int stripeSize)
+    public void Answer(FramedConnection connection, ulong requestId, SharedStateRequest request, int frameBytes)
     {
         lock (_sessionGate)
         {
@@ -149,12 +155,12 @@ internal sealed class ServingSession
 
             int offset = (int)request.Offset;
             int length = (int)request.Length;
-            int frames = Math.Max(1, (length + stripeSize - 1) / stripeSize);
+            int frames = (int)Math.Max(1, ((long)length + frameBytes - 1) / frameBytes);
             _tracker.Expect(frames);
             for (int i = 0; i < frames; i++)
             {
-                int from = i * stripeSize;
-                int n = Math.Min(stripeSize, length - from);
+                int from = i * frameBytes;
+                int n = Math.Min(frameBytes, length - from);
                 connection.TrySend(new FrameHeader(FrameKind.Data, 0, (uint)n, requestId, request.Round, (ulong)from),
                     entry.Slice(offset + from, n), _tracker);
             }

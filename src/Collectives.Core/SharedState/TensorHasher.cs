@@ -104,32 +104,83 @@ internal static class TensorHasher
             return XxHash3.HashToUInt64(new ReadOnlySpan<byte>(data, (int)byteLength), seed);
         }
 
-        ulong blockCountLong = (byteLength + BlockSize - 1) / BlockSize;
-        if (blockCountLong > int.MaxValue / sizeof(ulong))
-        {
-            throw new ArgumentException($"{byteLength} bytes exceed the largest hashable tensor", nameof(byteLength));
-        }
-
-        int blockCount = (int)blockCountLong;
-        byte[] blockHashes = ArrayPool<byte>.Shared.Rent(blockCount * sizeof(ulong));
+        int blockCount = BlockCount(byteLength);
+        ulong[] blockHashes = ArrayPool<ulong>.Shared.Rent(blockCount);
         try
         {
             HashBlocks(data, byteLength, seed, blockHashes, blockCount, maxDegreeOfParallelism);
-            return XxHash3.HashToUInt64(blockHashes.AsSpan(0, blockCount * sizeof(ulong)), seed);
+            return Combine(blockHashes.AsSpan(0, blockCount), byteLength, seed);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(blockHashes);
+            ArrayPool<ulong>.Shared.Return(blockHashes);
         }
     }
 
-    private static unsafe void HashBlocks(byte* data, ulong byteLength, long seed, byte[] blockHashes, int blockCount, int maxDegreeOfParallelism)
+    /// <summary>Number of blocks a tensor of <paramref name="byteLength"/> bytes is hashed in (1 up to <see cref="BlockSize"/>, empty included).</summary>
+    /// <exception cref="ArgumentException">The tensor has more blocks than the format can combine.</exception>
+    internal static int BlockCount(ulong byteLength)
+    {
+        ulong blocks = Math.Max(1, (byteLength + BlockSize - 1) / BlockSize);
+        return blocks > int.MaxValue / sizeof(ulong)
+            ? throw new ArgumentException($"{byteLength} bytes exceed the largest hashable tensor", nameof(byteLength))
+            : (int)blocks;
+    }
+
+    /// <summary>The seed every block of a tensor of <paramref name="count"/> elements of <paramref name="type"/> is hashed with.</summary>
+    /// <exception cref="ArgumentException">The type is undefined.</exception>
+    internal static long Seed(DataType type, ulong count) => DataTypes.IsDefined(type)
+        ? DomainSeed(type, count)
+        : throw new ArgumentException($"undefined data type {type}", nameof(type));
+
+    /// <summary>
+    /// Hash of block <paramref name="block"/> of <paramref name="tensor"/> (all the tensor's bytes). Blocks are independent,
+    /// so they can be hashed in any order, e.g. each as soon as it has arrived; <see cref="Combine"/> makes the tensor hash.
+    /// </summary>
+    internal static ulong HashBlock(ReadOnlySpan<byte> tensor, int block, long seed)
+    {
+        int offset = checked(block * BlockSize);
+        return XxHash3.HashToUInt64(tensor.Slice(offset, Math.Min(BlockSize, tensor.Length - offset)), seed);
+    }
+
+    /// <summary>The tensor hash from its <see cref="BlockCount"/> block hashes (in block order) — equal to <see cref="Hash(ReadOnlySpan{byte}, DataType, int)"/>.</summary>
+    /// <exception cref="ArgumentException">The number of block hashes does not fit the length.</exception>
+    internal static ulong Combine(ReadOnlySpan<ulong> blockHashes, ulong byteLength, long seed)
+    {
+        if (blockHashes.Length != BlockCount(byteLength))
+        {
+            throw new ArgumentException($"{blockHashes.Length} block hashes for {byteLength} bytes", nameof(blockHashes));
+        }
+
+        if (byteLength <= BlockSize)
+        {
+            return blockHashes[0]; // a single block is hashed directly, not combined
+        }
+
+        // The combination hashes the block hashes as little-endian u64s, whatever this machine's byte order.
+        byte[] bytes = ArrayPool<byte>.Shared.Rent(blockHashes.Length * sizeof(ulong));
+        try
+        {
+            for (int block = 0; block < blockHashes.Length; block++)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(block * sizeof(ulong)), blockHashes[block]);
+            }
+
+            return XxHash3.HashToUInt64(bytes.AsSpan(0, blockHashes.Length * sizeof(ulong)), seed);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    private static unsafe void HashBlocks(byte* data, ulong byteLength, long seed, ulong[] blockHashes, int blockCount, int maxDegreeOfParallelism)
     {
         if (maxDegreeOfParallelism == 1)
         {
             for (int block = 0; block < blockCount; block++)
             {
-                HashBlock(data, byteLength, seed, blockHashes, block);
+                blockHashes[block] = HashBlock(data, byteLength, seed, block);
             }
 
             return;
@@ -137,15 +188,14 @@ internal static class TensorHasher
 
         nint address = (nint)data;
         var options = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
-        Parallel.For(0, blockCount, options, block => HashBlock((byte*)address, byteLength, seed, blockHashes, block));
+        Parallel.For(0, blockCount, options, block => blockHashes[block] = HashBlock((byte*)address, byteLength, seed, block));
     }
 
-    private static unsafe void HashBlock(byte* data, ulong byteLength, long seed, byte[] blockHashes, int block)
+    private static unsafe ulong HashBlock(byte* data, ulong byteLength, long seed, int block)
     {
         ulong offset = (ulong)block * BlockSize;
         int length = (int)Math.Min(BlockSize, byteLength - offset);
-        ulong hash = XxHash3.HashToUInt64(new ReadOnlySpan<byte>(data + offset, length), seed);
-        BinaryPrimitives.WriteUInt64LittleEndian(blockHashes.AsSpan(block * sizeof(ulong), sizeof(ulong)), hash);
+        return XxHash3.HashToUInt64(new ReadOnlySpan<byte>(data + offset, length), seed);
     }
 
     private static long DomainSeed(DataType type, ulong count)
