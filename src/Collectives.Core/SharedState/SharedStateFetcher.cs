@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Collectives.Internal;
 using Collectives.Protocol;
 using Collectives.Transport;
 
@@ -65,6 +66,7 @@ internal sealed class SharedStateFetcher : IFrameHandler, IAsyncDisposable
                 ulong id = (ulong)Interlocked.Increment(ref _nextRequest);
                 var pending = new PendingRequest(slice.Destination.Slice(from, length), slice.Tensor, slice.Offset + (ulong)from);
                 _pending[id] = pending;
+                pending.Done.Task.ObserveFaults(); // a fetch that ends early (send failed, timeout) leaves the rest unawaited
                 waits.Add(pending.Done.Task);
                 FramedConnection[] pool = pools[slice.Donor];
                 int slot = next.GetValueOrDefault(slice.Donor);
@@ -83,6 +85,7 @@ internal sealed class SharedStateFetcher : IFrameHandler, IAsyncDisposable
         }
 
         Task all = Task.WhenAll(waits);
+        all.ObserveFaults(); // the timeout and cancellation exits below leave it unawaited; the fault surfaces through them
         TimeSpan check = TimeSpan.FromMilliseconds(Math.Clamp(progressTimeout.TotalMilliseconds / 4, 10, 1000));
         while (!all.IsCompleted)
         {

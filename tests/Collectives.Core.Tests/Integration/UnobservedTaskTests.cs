@@ -34,11 +34,9 @@ public sealed class UnobservedTaskTests
         Assert.That(unobserved, Is.Empty, string.Join("\n----\n", unobserved));
     }
 
-    // Fails now and then (when the master's sync verdict ends the fetch before the cut connections fail its requests):
-    // SharedStateFetcher.FetchAsync leaves its Task.WhenAll of the requests unawaited when its progress loop exits by an
-    // exception. That file belongs to the transfer-speed work; the fix there is to mark that task observed.
+    // Failed now and then before SharedStateFetcher marked its requests and their WhenAll observed (the master's sync
+    // verdict can end the fetch before the cut connections fail its requests).
     [Test]
-    [Ignore("needs the one-line fix in SharedStateFetcher.FetchAsync (observe the WhenAll of the pending requests)")]
     public async Task DonorCutMidTransferLeavesNoUnobservedTaskException()
     {
         IReadOnlyCollection<string> unobserved = await UnobservedDuringAsync(async () =>
