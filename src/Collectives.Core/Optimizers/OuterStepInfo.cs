@@ -18,4 +18,8 @@ namespace Collectives.Optimizers;
 /// part not hidden behind the inner steps for the asynchronous one.
 /// </param>
 public readonly record struct OuterStepInfo(ulong OuterStep, bool Applied, int WorldSize, long ReduceTxBytes, long ReduceRxBytes,
-    long SyncTxBytes, long SyncRxBytes, bool AcceptedPeers, TimeSpan CommunicationWait);
+    long SyncTxBytes, long SyncRxBytes, bool AcceptedPeers, TimeSpan CommunicationWait)
+{
+    /// <summary>Where the call spent its time (zero where an optimizer does not measure a part).</summary>
+    public OuterStepTimings Timings { get; init; }
+}
