@@ -156,7 +156,7 @@ public sealed class AsyncDiLoCoOptimizer : IAsyncDisposable
         return new OuterStepInfo(_state.Step, applied, finished.Info.WorldSize, finished.Info.TxBytes, finished.Info.RxBytes,
             sync.TxBytes, sync.RxBytes, accepted, waited)
         {
-            Timings = new OuterStepTimings(waited, kernels, launch, joining, accepting, Stopwatch.GetElapsedTime(started)),
+            Timings = new OuterStepTimings(waited, kernels, launch, joining, accepting, Stopwatch.GetElapsedTime(started), finished.Elapsed),
         };
     }
 

@@ -110,7 +110,7 @@ public sealed class DiLoCoOptimizer
         return new OuterStepInfo(_state.Step, reduce.Reduced, reduce.Info.WorldSize, reduce.Info.TxBytes, reduce.Info.RxBytes,
             sync.TxBytes, sync.RxBytes, accepted, reduce.Elapsed)
         {
-            Timings = new OuterStepTimings(reduce.Elapsed, kernels, TimeSpan.Zero, syncing, accepting, Stopwatch.GetElapsedTime(started)),
+            Timings = new OuterStepTimings(reduce.Elapsed, kernels, TimeSpan.Zero, syncing, accepting, Stopwatch.GetElapsedTime(started), reduce.Elapsed),
         };
     }
 }

@@ -11,5 +11,10 @@ namespace Collectives.Optimizers;
 /// <param name="SharedStateSync">Blocked in shared-state syncs on the critical path (the async optimizer: only the sync that hands joiners the state).</param>
 /// <param name="PeersPending">Blocked in the peers-pending query, and when accepting peers (or alone) in waiting for the reduction, for joiners, and in the topology update.</param>
 /// <param name="Total">The whole call.</param>
+/// <param name="Reduction">
+/// How long the pseudo-gradient reduction that finished in this call took from its start to its end (the async
+/// optimizer: started by the previous call, so mostly in the background; longer than the inner steps means it was
+/// not hidden).
+/// </param>
 public readonly record struct OuterStepTimings(TimeSpan CommunicationWait, TimeSpan Kernels, TimeSpan Launch, TimeSpan SharedStateSync,
-    TimeSpan PeersPending, TimeSpan Total);
+    TimeSpan PeersPending, TimeSpan Total, TimeSpan Reduction);
