@@ -16,7 +16,7 @@ internal sealed record ModeResult(string Mode, PeerReport[] Peers, double[] Loss
 /// </summary>
 internal static class Coordinator
 {
-    private static readonly TimeSpan RunBound = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan RunBound = TimeSpan.FromMinutes(5);
 
     public static async Task RunAsync(Settings settings, IReadOnlyList<string> modes, double? rate, string output)
     {
@@ -97,6 +97,7 @@ internal static class Coordinator
             "--role", "peer", "--rank", $"{rank}", "--mode", mode, "--master", master.ToString(), "--work", work,
             "--peers", $"{settings.Peers}", "--inner", $"{settings.InnerSteps}", "--outer", $"{settings.OuterSteps}", "--batch", $"{settings.Batch}",
             "--link-fraction", settings.LinkFraction.ToString(CultureInfo.InvariantCulture), "--data", settings.Data,
+            "--compute-nice", $"{settings.ComputeNice}",
         ];
         arguments.ToList().ForEach(start.ArgumentList.Add);
         if (rate is { } fixedRate)

@@ -23,10 +23,11 @@ internal static class PeerProcess
         string work = options["work"];
         double? fixedRate = options.TryGetValue("rate", out string? rate) ? double.Parse(rate, CultureInfo.InvariantCulture) : null;
         torch.set_num_threads(1); // four peers share two cores: one intra-op thread each
+        int computeNice = int.Parse(options.GetValueOrDefault("compute-nice", "0"), CultureInfo.InvariantCulture);
 
         // The training loop blocks in libtorch; it runs on its own thread so that the thread pool stays free for the
         // sockets, the relay and the background all-reduce.
-        return TrainingThread.Run(() => RunAsync(rank, settings, options["mode"], IPEndPoint.Parse(options["master"]), fixedRate, work));
+        return TrainingThread.Run(computeNice, () => RunAsync(rank, settings, options["mode"], IPEndPoint.Parse(options["master"]), fixedRate, work));
     }
 
     private static async Task<int> RunAsync(int rank, Settings settings, string mode, IPEndPoint master, double? fixedRate, string work)
@@ -58,6 +59,7 @@ internal static class PeerProcess
             "diloco" => await Runs.DiLoCoAsync(peer, model, settings, async: false, curve),
             _ => await Runs.DiLoCoAsync(peer, model, settings, async: true, curve),
         };
+        Console.WriteLine($"rank {rank}: relay waited {relay.Waits} times, woke {relay.LateSeconds * 1000:F0} ms late in all");
         var report = new PeerReport(rank, mode, computeOnly, links.ComputePhases, linkRate, reduce, steps);
         await File.WriteAllTextAsync(Path.Combine(work, $"peer{rank}.json"), JsonSerializer.Serialize(report));
 

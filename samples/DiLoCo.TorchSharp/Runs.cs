@@ -5,7 +5,7 @@ using Collectives.Optimizers;
 
 namespace DiLoCo.TorchSharp;
 
-internal sealed record Settings(int Peers, int InnerSteps, int OuterSteps, int Batch, double InnerLearningRate, double LinkFraction, string Data);
+internal sealed record Settings(int Peers, int InnerSteps, int OuterSteps, int Batch, double InnerLearningRate, double LinkFraction, string Data, int ComputeNice);
 
 /// <summary>One outer step as one peer saw it (seconds; the optimizer's timings are zero for DDP).</summary>
 internal sealed record StepRecord(double Inner, double Step, long TxBytes, double CommunicationWait, double SharedStateSync, double PeersPending,
