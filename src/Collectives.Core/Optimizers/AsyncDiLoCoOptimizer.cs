@@ -105,7 +105,7 @@ public sealed class AsyncDiLoCoOptimizer : IAsyncDisposable
         RequireInitialized();
         long started = Stopwatch.GetTimestamp();
         (SharedStateSyncInfo sync, bool peersWaiting) = await FinishBackgroundAsync().ConfigureAwait(false);
-        TimeSpan waited = Stopwatch.GetElapsedTime(started);
+        TimeSpan background = Stopwatch.GetElapsedTime(started);
         OuterCollectives.Outcome finished = TakeFinished();
 
         long mark = Stopwatch.GetTimestamp();
@@ -154,9 +154,9 @@ public sealed class AsyncDiLoCoOptimizer : IAsyncDisposable
         }
 
         return new OuterStepInfo(_state.Step, applied, finished.Info.WorldSize, finished.Info.TxBytes, finished.Info.RxBytes,
-            sync.TxBytes, sync.RxBytes, accepted, waited)
+            sync.TxBytes, sync.RxBytes, accepted, background + accepting)
         {
-            Timings = new OuterStepTimings(waited, kernels, launch, joining, accepting, Stopwatch.GetElapsedTime(started), finished.Elapsed),
+            Timings = new OuterStepTimings(background, kernels, launch, joining, accepting, Stopwatch.GetElapsedTime(started), finished.Elapsed),
         };
     }
 

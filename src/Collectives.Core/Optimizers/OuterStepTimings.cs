@@ -5,7 +5,7 @@ namespace Collectives.Optimizers;
 /// part is time the call itself was blocked in (the caller's critical path), not the duration of work that ran in the
 /// background.
 /// </summary>
-/// <param name="CommunicationWait">Blocked on the pseudo-gradient all-reduce (the async optimizer: on whatever of its background work, reduction, shared-state check and peers-pending query, the inner steps did not hide).</param>
+/// <param name="CommunicationWait">Blocked on the pseudo-gradient all-reduce (the async optimizer: on whatever of the previous call's background work, reduction, shared-state check and peers-pending query, the inner steps did not hide).</param>
 /// <param name="Kernels">Forming the pseudo-gradient, applying the outer step, resetting the parameters.</param>
 /// <param name="Launch">Starting the background work (the async optimizer's next reduction and its companions).</param>
 /// <param name="SharedStateSync">Blocked in shared-state syncs on the critical path (the async optimizer: only the sync that hands joiners the state).</param>

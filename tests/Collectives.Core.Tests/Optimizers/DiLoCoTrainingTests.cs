@@ -209,6 +209,9 @@ public class DiLoCoTrainingTests
             Assert.That(alone.OuterStep, Is.EqualTo(3UL));
             Assert.That(alone.Applied, Is.True);
             Assert.That(alone.WorldSize, Is.EqualTo(3));
+            Assert.That(alone.Timings.SharedStateSync, Is.EqualTo(TimeSpan.Zero), "no shared-state sync on the critical path");
+            Assert.That(alone.Timings.PeersPending, Is.EqualTo(TimeSpan.Zero), "no peers-pending query on the critical path");
+            Assert.That(alone.Timings.Total, Is.GreaterThanOrEqualTo(alone.Timings.CommunicationWait + alone.Timings.Kernels + alone.Timings.Launch));
 
             await Task.WhenAll(optimizers.Skip(1).Select(o => o.StepAsync())).WaitAsync(LocalRun.Bound);
             OuterStepInfo[] finished = await Task.WhenAll(optimizers.Select(o => o.FinishAsync())).WaitAsync(LocalRun.Bound);
