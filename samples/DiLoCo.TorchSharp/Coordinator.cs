@@ -58,6 +58,12 @@ internal static class Coordinator
             using var deadline = new CancellationTokenSource(RunBound);
             await Task.WhenAll(peers.Select(p => p.WaitForExitAsync(deadline.Token)));
         }
+        catch (OperationCanceledException)
+        {
+            int[] running = [.. peers.Select((p, rank) => (p, rank)).Where(p => !p.p.HasExited).Select(p => p.rank)];
+            throw new InvalidOperationException(
+                $"the {mode} run did not end within {RunBound.TotalMinutes} minutes (still running: peer(s) {string.Join(", ", running)}); see {work}/peer*.log");
+        }
         finally
         {
             foreach (Process peer in peers)

@@ -11,18 +11,25 @@ namespace DiLoCo.TorchSharp;
 /// </summary>
 internal sealed class LinkCalibration(Communicator peer, ThrottledRelay relay, Settings settings)
 {
-    private const ulong Tag = 800;
+    private const ulong Tag = 820;
 
     /// <summary>This peer's compute-only phases, seconds each.</summary>
     public List<double> ComputePhases { get; } = [];
 
     /// <summary>
     /// Seconds per H inner steps, all peers computing at once, free-running (no barrier between phases, as in an
-    /// outer loop whose communication is hidden): the slowest peer's mean over the second half of the phases.
+    /// outer loop whose communication is hidden): the slowest peer's mean over <paramref name="phases"/> phases that
+    /// follow <paramref name="warmUp"/> untimed ones.
     /// </summary>
-    public async Task<double> MeasureComputeAsync(TorchPeer model, int phases)
+    public async Task<double> MeasureComputeAsync(TorchPeer model, int warmUp, int phases, ulong tag)
     {
-        await BarrierAsync(peer, Tag);
+        // The first phases of a fresh process run on tier-0 JIT code and share the cores with the background JIT.
+        for (int step = 0; step < warmUp * settings.InnerSteps; step++)
+        {
+            model.InnerStep();
+        }
+
+        await BarrierAsync(peer, tag);
         for (int phase = 0; phase < phases; phase++)
         {
             long start = Stopwatch.GetTimestamp();
@@ -34,7 +41,7 @@ internal sealed class LinkCalibration(Communicator peer, ThrottledRelay relay, S
             ComputePhases.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
 
-        return await MaxAsync(ComputePhases.Skip(phases / 2).Average(), Tag + 1);
+        return await MaxAsync(ComputePhases.TakeLast(phases).Average(), tag + 1);
     }
 
     /// <summary>Sets the link rate (or keeps the fixed one) and returns it with the all-reduce time it gives (peers idle).</summary>

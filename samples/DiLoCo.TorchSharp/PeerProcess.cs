@@ -47,10 +47,12 @@ internal static class PeerProcess
         await JoinAsync(peer, settings.Peers);
         Console.WriteLine($"rank {rank}: accepted, world {peer.WorldSizes.PeerGroup}");
 
+        // Compute-only phases train a scratch model of the same shape, so that the measured model starts untouched.
+        using var scratch = new TorchPeer(rank + 1000, train, settings.Batch, settings.InnerLearningRate);
         var links = new LinkCalibration(peer, relay, settings);
-        double computeOnly = await links.MeasureComputeAsync(model, phases: 12);
-        (double linkRate, double reduce) = await links.CalibrateAsync(computeOnly, fixedRate);
-        Console.WriteLine($"rank {rank}: compute-only {computeOnly * 1000:F0} ms per H steps, link {linkRate / 1e6:F2} MB/s, all-reduce {reduce * 1000:F0} ms");
+        double computeBefore = await links.MeasureComputeAsync(scratch, warmUp: 24, phases: 12, tag: 800);
+        (double linkRate, double reduce) = await links.CalibrateAsync(computeBefore, fixedRate);
+        Console.WriteLine($"rank {rank}: compute-only {computeBefore * 1000:F0} ms per H steps, link {linkRate / 1e6:F2} MB/s, all-reduce {reduce * 1000:F0} ms");
 
         using var curve = rank == 0 ? File.Create(Path.Combine(work, "curve.bin")) : null;
         List<StepRecord> steps = mode switch
@@ -59,8 +61,11 @@ internal static class PeerProcess
             "diloco" => await Runs.DiLoCoAsync(peer, model, settings, async: false, curve),
             _ => await Runs.DiLoCoAsync(peer, model, settings, async: true, curve),
         };
+        // Measured again after training, in case the machine's load changed during the run; the table uses the mean.
+        double computeAfter = await links.MeasureComputeAsync(scratch, warmUp: 2, phases: 12, tag: 810);
+        Console.WriteLine($"rank {rank}: compute-only after training {computeAfter * 1000:F0} ms");
         Console.WriteLine($"rank {rank}: relay waited {relay.Waits} times, woke {relay.LateSeconds * 1000:F0} ms late in all");
-        var report = new PeerReport(rank, mode, computeOnly, links.ComputePhases, linkRate, reduce, steps);
+        var report = new PeerReport(rank, mode, (computeBefore + computeAfter) / 2, computeBefore, computeAfter, links.ComputePhases, linkRate, reduce, steps);
         await File.WriteAllTextAsync(Path.Combine(work, $"peer{rank}.json"), JsonSerializer.Serialize(report));
 
         // Nobody leaves before everybody is done, so that no peer's last collective loses a partner.

@@ -1,7 +1,7 @@
 using System.Globalization;
 using DiLoCo.TorchSharp;
 
-// Usage: DiLoCo.TorchSharp [--peers 4 --inner 16 --outer 25 --batch 32 --modes ddp,diloco,async --link-fraction 0.9 --compute-nice 0
+// Usage: DiLoCo.TorchSharp [--peers 4 --inner 16 --outer 25 --batch 32 --modes ddp,diloco,async --link-fraction 0.9 --compute-nice 5
 //                           --rate BYTES_PER_S --data data/mnist/package/src/digits --out .]
 // The program starts a master and spawns one process per peer for every mode; each peer process runs this program
 // again with --role peer (see PeerProcess).
@@ -15,7 +15,7 @@ var settings = new Settings(
     InnerLearningRate: 1e-3,
     LinkFraction: double.Parse(Option("link-fraction", "0.9"), CultureInfo.InvariantCulture),
     Data: Path.GetFullPath(Option("data", "data/mnist/package/src/digits")),
-    ComputeNice: int.Parse(Option("compute-nice", "0"), CultureInfo.InvariantCulture));
+    ComputeNice: int.Parse(Option("compute-nice", "5"), CultureInfo.InvariantCulture));
 
 if (Option("role", "coordinator") == "peer")
 {
@@ -24,5 +24,13 @@ if (Option("role", "coordinator") == "peer")
 
 double? rate = options.TryGetValue("rate", out string? fixedRate) ? double.Parse(fixedRate, CultureInfo.InvariantCulture) : null;
 string output = Path.GetFullPath(Option("out", "."));
-await Coordinator.RunAsync(settings, Option("modes", "ddp,diloco,async").Split(','), rate, output);
-return 0;
+try
+{
+    await Coordinator.RunAsync(settings, Option("modes", "ddp,diloco,async").Split(','), rate, output);
+    return 0;
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}

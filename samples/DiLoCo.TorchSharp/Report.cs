@@ -40,12 +40,12 @@ internal static class Report
         }
 
         text.AppendLine();
-        text.AppendLine("Compute-only: before training, in the same peer processes, every peer runs 12 phases of H inner steps at once without communicating; the slowest peer's mean over the last 6 phases. Each run measures its own; the all-reduce time at the chosen rate, per run:");
+        text.AppendLine("Compute-only: in the same peer processes, before training (after 24 untimed warm-up phases) and after it, every peer runs 12 phases of H inner steps (on a scratch model) at once without communicating, free-running; each time the slowest peer's mean; the table uses the mean of before and after. Each run measures its own:");
         foreach (ModeResult run in runs)
         {
             PeerReport peer = run.Peers[0];
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"- {Name(run.Mode)}: compute-only {peer.ComputeOnly * 1000:F0} ms (each peer's own mean: {string.Join(", ", run.Peers.Select(p => $"{p.ComputePhases.Skip(6).Average() * 1000:F0}"))} ms), all-reduce {peer.Reduce * 1000:F0} ms");
+                $"- {Name(run.Mode)}: compute-only {peer.ComputeBefore * 1000:F0} ms before, {peer.ComputeAfter * 1000:F0} ms after; slowest peer's inner steps during training {run.Peers.Max(p => p.Steps.Skip(WarmUp).Average(s => s.Inner)) * 1000:F0} ms; all-reduce at the chosen rate, peers idle: {peer.Reduce * 1000:F0} ms");
         }
 
         return text.ToString();

@@ -12,7 +12,7 @@ internal sealed record StepRecord(double Inner, double Step, long TxBytes, doubl
     double Kernels, double Launch, bool AcceptedPeers, long SyncRxBytes, double Reduction);
 
 /// <summary>What one peer process reports to the coordinator.</summary>
-internal sealed record PeerReport(int Rank, string Mode, double ComputeOnly, List<double> ComputePhases, double LinkRate, double Reduce, List<StepRecord> Steps);
+internal sealed record PeerReport(int Rank, string Mode, double ComputeOnly, double ComputeBefore, double ComputeAfter, List<double> ComputePhases, double LinkRate, double Reduce, List<StepRecord> Steps);
 
 /// <summary>The three training modes, as one peer runs them; the peers share the data streams' seeds and the sample budget.</summary>
 internal static class Runs
