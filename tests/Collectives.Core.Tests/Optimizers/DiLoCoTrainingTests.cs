@@ -223,9 +223,10 @@ public class DiLoCoTrainingTests
         }
         finally
         {
+            // Bounded: a step stuck on the others would leave a reduction in flight that disposal waits for.
             foreach (AsyncDiLoCoOptimizer optimizer in optimizers)
             {
-                await optimizer.DisposeAsync();
+                await optimizer.DisposeAsync().AsTask().WaitAsync(LocalRun.Bound);
             }
         }
 
