@@ -6,39 +6,72 @@ namespace DiLoCo.TorchSharp;
 /// <summary>The results table (console and RESULTS.md) and the loss-curve PNG.</summary>
 internal static class Report
 {
-    public static string Table(Settings settings, double computeSeconds, double bytesPerSecond, double reduceSeconds, IReadOnlyList<(RunResult Run, double[] Losses)> runs)
+    // The first outer steps pay for JIT and connection set-up; timings skip them.
+    private const int WarmUp = 2;
+
+    /// <summary>Mean over rank 0's outer steps after the warm-up.</summary>
+    private static double Rank0(ModeResult run, Func<StepRecord, double> value) => run.Peers[0].Steps.Skip(WarmUp).Average(value);
+
+    /// <summary>Seconds per outer step of one peer: H inner steps plus the optimizer's call (DDP: H steps with their all-reduces).</summary>
+    private static double PerOuterStep(PeerReport peer) => peer.Steps.Skip(WarmUp).Average(s => s.Inner + s.Step);
+
+    public static string Summary(ModeResult run) => string.Create(CultureInfo.InvariantCulture,
+        $"{Name(run.Mode)}: final eval loss {run.Losses[^1]:F4}, {PerOuterStep(run.Peers[0]) * 1000:F0} ms per outer step against {run.Peers[0].ComputeOnly * 1000:F0} ms compute-only (link {run.Peers[0].LinkRate / 1e6:F2} MB/s, all-reduce {run.Peers[0].Reduce * 1000:F0} ms)");
+
+    public static string Table(Settings settings, IReadOnlyList<ModeResult> runs)
     {
+        PeerReport first = runs[0].Peers[0];
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{settings.Peers} peers in one process, H = {settings.InnerSteps} inner steps (AdamW, lr {settings.InnerLearningRate}, batch {settings.Batch}) per outer step, {settings.OuterSteps} outer steps; every peer's inbound link limited to {bytesPerSecond / 1e6:F2} MB/s, where one all-reduce of the {TorchPeer.ParameterCount:N0} float32 parameters takes {reduceSeconds * 1000:F0} ms (peers idle) against {computeSeconds * 1000:F0} ms for H inner steps with all peers computing.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{settings.Peers} peers, each in its own process, H = {settings.InnerSteps} inner steps (AdamW, lr {settings.InnerLearningRate}, batch {settings.Batch}) per outer step, {settings.OuterSteps} outer steps; every peer's inbound link limited to {first.LinkRate / 1e6:F2} MB/s, chosen so that one all-reduce of the {TorchPeer.ParameterCount:N0} float32 parameters (peers idle) takes {settings.LinkFraction:P0} of the compute-only time of H inner steps.");
         text.AppendLine();
-        text.AppendLine("| mode | final eval loss | bytes sent per sample | time per outer step | ratio to compute-only | rank 0's inner steps in the run |");
-        text.AppendLine("|---|---|---|---|---|---|");
-        foreach ((RunResult run, double[] losses) in runs)
+        text.AppendLine("| mode | final eval loss | bytes sent per sample | time per outer step (rank 0) | compute-only (same processes) | ratio | slowest peer's ratio | rank 0's inner steps | rank 0's optimizer call: blocked on background or reduce / sync / peers-pending |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (ModeResult run in runs)
         {
-            string inner = double.IsNaN(run.ComputeSecondsPerOuterStep) ? "–" : $"{run.ComputeSecondsPerOuterStep * 1000:F0} ms";
+            double computeOnly = run.Peers[0].ComputeOnly;
+            double perOuter = PerOuterStep(run.Peers[0]);
+            double slowest = run.Peers.Max(PerOuterStep);
+            long bytes = run.Peers.Sum(p => p.Steps.Sum(s => s.TxBytes));
+            string inner = run.Mode == "ddp" ? "–" : $"{Rank0(run, s => s.Inner) * 1000:F0} ms";
+            string call = run.Mode == "ddp" ? "–" : string.Create(CultureInfo.InvariantCulture,
+                $"{Rank0(run, s => s.Step) * 1000:F1} ms: {Rank0(run, s => s.CommunicationWait) * 1000:F1} / {Rank0(run, s => s.SharedStateSync) * 1000:F1} / {Rank0(run, s => s.PeersPending) * 1000:F1} ms");
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {run.Name} | {losses[^1]:F4} | {(double)run.BytesSent / run.Samples:F1} | {run.SecondsPerOuterStep * 1000:F0} ms | {run.SecondsPerOuterStep / computeSeconds:F2}× | {inner} |");
+                $"| {Name(run.Mode)} | {run.Losses[^1]:F4} | {(double)bytes / run.Samples:F1} | {perOuter * 1000:F0} ms | {computeOnly * 1000:F0} ms | {perOuter / computeOnly:F2}× | {slowest / computeOnly:F2}× | {inner} | {call} |");
         }
 
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Compute-only time per outer step: {computeSeconds * 1000:F0} ms (all peers running H inner steps at once, no communication).");
+        text.AppendLine("Compute-only: in the same peer processes, before training (after 24 untimed warm-up phases) and after it, every peer runs 12 phases of H inner steps (on a scratch model) at once without communicating, free-running; each time the slowest peer's mean; the table uses the mean of before and after. Each run measures its own:");
+        foreach (ModeResult run in runs)
+        {
+            PeerReport peer = run.Peers[0];
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"- {Name(run.Mode)}: compute-only {peer.ComputeBefore * 1000:F0} ms before, {peer.ComputeAfter * 1000:F0} ms after; slowest peer's inner steps during training {run.Peers.Max(p => p.Steps.Skip(WarmUp).Average(s => s.Inner)) * 1000:F0} ms; all-reduce at the chosen rate, peers idle: {peer.Reduce * 1000:F0} ms");
+        }
+
         return text.ToString();
     }
 
-    public static void Plot(string path, IReadOnlyList<(RunResult Run, double[] Losses)> runs)
+    public static void Plot(string path, IReadOnlyList<ModeResult> runs)
     {
         var plot = new ScottPlot.Plot();
-        foreach ((RunResult run, double[] losses) in runs)
+        foreach (ModeResult run in runs)
         {
-            double[] samples = run.Curve.Select(point => (double)point.Samples).ToArray();
-            ScottPlot.Plottables.Scatter line = plot.Add.Scatter(samples, losses);
-            line.LegendText = run.Name;
+            double[] samples = [.. Enumerable.Range(1, run.Losses.Length).Select(step => (double)run.Samples * step / run.Losses.Length)];
+            ScottPlot.Plottables.Scatter line = plot.Add.Scatter(samples, run.Losses);
+            line.LegendText = Name(run.Mode);
         }
 
-        plot.Title("MNIST MLP, 4 peers: evaluation loss of the (outer) parameters");
+        plot.Title($"MNIST MLP, {runs[0].Peers.Length} peer processes: evaluation loss of the (outer) parameters");
         plot.XLabel("samples processed by all peers");
         plot.YLabel("cross-entropy on 1,000 held-out digits");
         plot.ShowLegend();
         plot.SavePng(path, 900, 560);
     }
+
+    private static string Name(string mode) => mode switch
+    {
+        "ddp" => "every-step all-reduce (DDP)",
+        "diloco" => "DiLoCo",
+        _ => "async DiLoCo",
+    };
 }

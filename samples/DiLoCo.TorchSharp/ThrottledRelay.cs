@@ -101,15 +101,23 @@ internal sealed class ThrottledRelay : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until the link may carry <paramref name="bytes"/> more. A waiter that wakes later than due (the timer or
+    /// the scheduler was slow, as it is when every core computes) keeps the credit it accumulated meanwhile, up to
+    /// <see cref="LatenessCredit"/>: a real link does not slow down because the sender's CPU is busy. Only idle time
+    /// is capped at <see cref="Burst"/>.
+    /// </summary>
     private async Task TakeAsync(int bytes)
     {
+        bool waited = false;
         while (true)
         {
             double wait;
             lock (_bucket)
             {
                 long now = Stopwatch.GetTimestamp();
-                _tokens = Math.Min(Burst, _tokens + (Stopwatch.GetElapsedTime(_refilled, now).TotalSeconds * BytesPerSecond));
+                double cap = waited ? Burst + LatenessCredit : Burst;
+                _tokens = Math.Min(Math.Max(cap, _tokens), _tokens + (Stopwatch.GetElapsedTime(_refilled, now).TotalSeconds * BytesPerSecond));
                 _refilled = now;
                 if (_tokens >= bytes)
                 {
@@ -120,9 +128,27 @@ internal sealed class ThrottledRelay : IAsyncDisposable
                 wait = (bytes - _tokens) / BytesPerSecond;
             }
 
+            long sleep = Stopwatch.GetTimestamp();
             await Task.Delay(TimeSpan.FromSeconds(Math.Max(wait, 0.001)), _stop.Token);
+            double late = Stopwatch.GetElapsedTime(sleep).TotalSeconds - Math.Max(wait, 0.001);
+            lock (_bucket)
+            {
+                LateSeconds += Math.Max(0, late);
+                Waits++;
+            }
+
+            waited = true;
         }
     }
+
+    /// <summary>Total time waiters woke later than due, and how many waits there were (how much the pacing depended on the scheduler).</summary>
+    public double LateSeconds { get; private set; }
+
+    /// <summary>Number of waits for tokens.</summary>
+    public long Waits { get; private set; }
+
+    // Up to 50 ms of late wake-ups are made up for.
+    private double LatenessCredit => BytesPerSecond / 20;
 
     public ValueTask DisposeAsync()
     {

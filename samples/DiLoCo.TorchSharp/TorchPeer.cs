@@ -20,7 +20,7 @@ internal sealed class TorchPeer : IDisposable
     public TorchPeer(int rank, MnistDigits train, int batch, double learningRate)
     {
         torch.manual_seed(100 + rank); // different starting weights: the first shared-state sync elects one for everybody
-        _model = nn.Sequential(("fc1", nn.Linear(MnistDigits.Pixels, 128)), ("relu", nn.ReLU()), ("fc2", nn.Linear(128, 10)));
+        _model = NewModel();
         _optimizer = optim.AdamW(_model.parameters(), lr: learningRate);
         _train = train;
         _batches = new Random(rank);
@@ -35,6 +35,14 @@ internal sealed class TorchPeer : IDisposable
     public IReadOnlyList<ParameterTensor> Parameters { get; }
 
     public static int ParameterCount => (MnistDigits.Pixels * 128) + 128 + (128 * 10) + 10;
+
+    /// <summary>The weights rank 0 starts from, which DDP gives every replica (drawn again here: each peer is a process).</summary>
+    public static float[] StartingPoint()
+    {
+        torch.manual_seed(100);
+        using Sequential model = NewModel();
+        return [.. model.parameters().SelectMany(p => p.data<float>().ToArray())];
+    }
 
     /// <summary>One local AdamW step.</summary>
     public void InnerStep()
@@ -86,6 +94,9 @@ internal sealed class TorchPeer : IDisposable
         Tensor labels = torch.tensor(data.Labels);
         return nn.functional.cross_entropy(_model.forward(images), labels).item<float>();
     }
+
+    private static Sequential NewModel() =>
+        nn.Sequential(("fc1", nn.Linear(MnistDigits.Pixels, 128)), ("relu", nn.ReLU()), ("fc2", nn.Linear(128, 10)));
 
     // libtorch's OpenMP thread count is per calling thread, and peers run on whichever pool thread is free: without
     // this each peer would start a team per core and four peers would spin against each other on two cores.

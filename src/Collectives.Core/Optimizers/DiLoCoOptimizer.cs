@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Collectives.Optimizers;
 
 /// <summary>
@@ -81,8 +83,11 @@ public sealed class DiLoCoOptimizer
             throw new CollectivesException(ErrorCode.InvalidUsage, "call InitializeAsync before the first outer step");
         }
 
+        long started = Stopwatch.GetTimestamp();
         _state.PseudoGradient(_delta);
+        TimeSpan kernels = Stopwatch.GetElapsedTime(started);
         OuterCollectives.Outcome reduce = await _collectives.ReduceAsync(_delta, cancellationToken).ConfigureAwait(false);
+        long mark = Stopwatch.GetTimestamp();
         if (reduce.Reduced)
         {
             _state.Apply(_delta, _options);
@@ -90,14 +95,22 @@ public sealed class DiLoCoOptimizer
 
         _state.AdvanceStep();
         _state.ResetParameters();
+        kernels += Stopwatch.GetElapsedTime(mark);
+        mark = Stopwatch.GetTimestamp();
         bool accepted = await _collectives.AcceptPendingPeersAsync(() => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+        TimeSpan accepting = Stopwatch.GetElapsedTime(mark);
+        mark = Stopwatch.GetTimestamp();
         SharedState.SharedStateSyncInfo sync = await _collectives.SyncAsync(_state.ToSharedState(null), cancellationToken).ConfigureAwait(false);
+        TimeSpan syncing = Stopwatch.GetElapsedTime(mark);
         if (sync.RxBytes > 0)
         {
             _state.ResetParameters(); // this peer had diverged and adopted the group's state
         }
 
         return new OuterStepInfo(_state.Step, reduce.Reduced, reduce.Info.WorldSize, reduce.Info.TxBytes, reduce.Info.RxBytes,
-            sync.TxBytes, sync.RxBytes, accepted, reduce.Elapsed);
+            sync.TxBytes, sync.RxBytes, accepted, reduce.Elapsed)
+        {
+            Timings = new OuterStepTimings(reduce.Elapsed, kernels, TimeSpan.Zero, syncing, accepting, Stopwatch.GetElapsedTime(started), reduce.Elapsed),
+        };
     }
 }

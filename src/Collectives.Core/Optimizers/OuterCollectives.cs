@@ -61,13 +61,23 @@ internal sealed class OuterCollectives(Communicator communicator, DiLoCoOptions 
     /// <returns>True when peers were accepted (a shared-state sync must follow so they receive the state).</returns>
     public async Task<bool> AcceptPendingPeersAsync(Func<Task> quiesce, CancellationToken cancellationToken)
     {
+        bool pending = communicator.WorldSizes.PeerGroup >= 2 && await communicator.ArePeersPendingAsync(cancellationToken).ConfigureAwait(false);
+        return await AcceptAsync(pending, quiesce, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// As <see cref="AcceptPendingPeersAsync"/> with the peers-pending answer already known (the async optimizer asks
+    /// in the background, one step ahead); an alone peer still waits for one.
+    /// </summary>
+    public async Task<bool> AcceptAsync(bool peersPending, Func<Task> quiesce, CancellationToken cancellationToken)
+    {
         if (communicator.WorldSizes.PeerGroup < 2)
         {
             await quiesce().ConfigureAwait(false);
             return await WaitForPeersAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if (!await communicator.ArePeersPendingAsync(cancellationToken).ConfigureAwait(false))
+        if (!peersPending)
         {
             return false;
         }
@@ -76,6 +86,12 @@ internal sealed class OuterCollectives(Communicator communicator, DiLoCoOptions 
         await UpdateTopologyAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>The collective peers-pending query (every accepted peer gets the same answer); allowed while all-reduces and syncs run.</summary>
+    public Task<bool> ArePeersPendingAsync(CancellationToken cancellationToken) => communicator.ArePeersPendingAsync(cancellationToken);
+
+    /// <summary>True when this peer is alone in its group.</summary>
+    public bool IsAlone => communicator.WorldSizes.PeerGroup < 2;
 
     // The master tells nobody when a peer registers, so an alone peer asks at an interval, up to the deadline.
     private async Task<bool> WaitForPeersAsync(CancellationToken cancellationToken)

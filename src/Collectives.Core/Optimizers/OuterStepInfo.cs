@@ -14,8 +14,13 @@ namespace Collectives.Optimizers;
 /// <param name="SyncRxBytes">Shared-state bytes fetched; 0 for every peer that was already in the run (anything else means divergence).</param>
 /// <param name="AcceptedPeers">True when peers waiting to join were accepted in this call.</param>
 /// <param name="CommunicationWait">
-/// Time this call spent blocked on the pseudo-gradient all-reduce: all of it for the synchronous optimizer, only the
-/// part not hidden behind the inner steps for the asynchronous one.
+/// Time this call spent blocked on the pseudo-gradient all-reduce: all of it for the synchronous optimizer; for the
+/// asynchronous one only what the inner steps did not hide of its background work (the reduction, the shared-state
+/// check and the peers-pending query), plus the wait for the reduction when it accepted peers.
 /// </param>
 public readonly record struct OuterStepInfo(ulong OuterStep, bool Applied, int WorldSize, long ReduceTxBytes, long ReduceRxBytes,
-    long SyncTxBytes, long SyncRxBytes, bool AcceptedPeers, TimeSpan CommunicationWait);
+    long SyncTxBytes, long SyncRxBytes, bool AcceptedPeers, TimeSpan CommunicationWait)
+{
+    /// <summary>Where the call spent its time (zero where an optimizer does not measure a part).</summary>
+    public OuterStepTimings Timings { get; init; }
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using Collectives;
+
+namespace DiLoCo.TorchSharp;
+
+/// <summary>
+/// What every run measures first, in its own peer processes: H inner steps with all peers computing at once and no
+/// communication (compute-only), then the link rate at which one all-reduce of the parameters takes
+/// <see cref="Settings.LinkFraction"/> of that. Decisions use values every peer holds after a max all-reduce, so all
+/// peers set the same rate.
+/// </summary>
+internal sealed class LinkCalibration(Communicator peer, ThrottledRelay relay, Settings settings)
+{
+    private const ulong Tag = 820;
+
+    /// <summary>This peer's compute-only phases, seconds each.</summary>
+    public List<double> ComputePhases { get; } = [];
+
+    /// <summary>
+    /// Seconds per H inner steps, all peers computing at once, free-running (no barrier between phases, as in an
+    /// outer loop whose communication is hidden): the slowest peer's mean over <paramref name="phases"/> phases that
+    /// follow <paramref name="warmUp"/> untimed ones.
+    /// </summary>
+    public async Task<double> MeasureComputeAsync(TorchPeer model, int warmUp, int phases, ulong tag)
+    {
+        // The first phases of a fresh process run on tier-0 JIT code and share the cores with the background JIT.
+        for (int step = 0; step < warmUp * settings.InnerSteps; step++)
+        {
+            model.InnerStep();
+        }
+
+        await BarrierAsync(peer, tag);
+        for (int phase = 0; phase < phases; phase++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int h = 0; h < settings.InnerSteps; h++)
+            {
+                model.InnerStep();
+            }
+
+            ComputePhases.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+
+        return await MaxAsync(ComputePhases.TakeLast(phases).Average(), tag + 1);
+    }
+
+    /// <summary>Sets the link rate (or keeps the fixed one) and returns it with the all-reduce time it gives (peers idle).</summary>
+    public async Task<(double Rate, double Reduce)> CalibrateAsync(double computeOnly, double? fixedRate)
+    {
+        double target = settings.LinkFraction * computeOnly;
+        double rate = fixedRate ?? (4.0 * TorchPeer.ParameterCount * 2 * (settings.Peers - 1) / settings.Peers / target); // payload into each peer / target
+        for (int round = 0; ; round++)
+        {
+            relay.BytesPerSecond = rate;
+            double reduce = await MeasureAllReduceAsync(repeats: 5, Tag + 10 + ((ulong)round * 10));
+            if (fixedRate is not null || round == 4 || Math.Abs(reduce - target) < 0.05 * target)
+            {
+                return (rate, reduce);
+            }
+
+            rate *= reduce / target;
+        }
+    }
+
+    /// <summary>A one-element all-reduce: returns when every peer got there.</summary>
+    public static Task BarrierAsync(Communicator peer, ulong tag) => peer.AllReduceAsync(new float[1].AsMemory(), ReduceOp.Sum, tag);
+
+    // Median of the slowest peer's timings of one all-reduce of the parameters' size.
+    private async Task<double> MeasureAllReduceAsync(int repeats, ulong tag)
+    {
+        float[] buffer = new float[TorchPeer.ParameterCount];
+        var times = new List<double>();
+        for (int i = 0; i <= repeats; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            await peer.AllReduceAsync(buffer.AsMemory(), ReduceOp.Avg, tag + (ulong)i);
+            times.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+
+        return await MaxAsync(times.Skip(1).Order().ElementAt(repeats / 2), tag + 9);
+    }
+
+    private async Task<double> MaxAsync(double value, ulong tag)
+    {
+        double[] buffer = [value];
+        await peer.AllReduceAsync(buffer.AsMemory(), ReduceOp.Max, tag);
+        return buffer[0];
+    }
+}
