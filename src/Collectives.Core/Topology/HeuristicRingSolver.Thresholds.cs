@@ -1,0 +1,95 @@
+namespace Collectives.Topology;
+
+/// <summary>The bottleneck search of <see cref="HeuristicRingSolver"/> by depth-first ring search at chosen thresholds.</summary>
+internal sealed partial class HeuristicRingSolver
+{
+    // As the cover bound: beyond this size the sort of n² weights and the O(n·n/64) expansions cost more than they save.
+    private const int MaxThresholdSearchCount = 256;
+
+    /// <summary>
+    /// Expansions allowed per threshold: enough to settle every threshold of the random and clustered groups of 10–64
+    /// peers surveyed (docs/design/topology.md), and a few milliseconds at 64 peers when a threshold cannot be settled.
+    /// </summary>
+    private long ThresholdExpansions => 2048L * _n;
+
+    /// <summary>
+    /// Binary search over the distinct link weights between the best bottleneck found and the cover bound for the largest
+    /// t at which <see cref="ThresholdRingSearch"/> finds a ring; each ring found is offered. A threshold proven
+    /// infeasible lowers the upper bound; one the search gives up on counts as infeasible, so the answer may fall short
+    /// of the optimum, which the local search's epochs then still try to close.
+    /// </summary>
+    private void SearchThresholds()
+    {
+        if (_n > MaxThresholdSearchCount || _bestBottleneck >= _upperBounds.Bottleneck)
+        {
+            return;
+        }
+
+        var candidates = DistinctWeights(_bestBottleneck, _upperBounds.Bottleneck);
+        var search = new ThresholdRingSearch(_n);
+        var ring = new int[_n];
+        int low = 0;
+        int high = candidates.Length - 1;
+        while (low <= high)
+        {
+            int mid = (low + high) / 2;
+            var outcome = search.Find(_weights, candidates[mid], _random, ThresholdExpansions, _deadline, ring, _cancellationToken);
+            if (outcome == ThresholdOutcome.Found)
+            {
+                Offer(ring);
+
+                // The ring found may beat its threshold: continue above its own bottleneck.
+                low = FirstAbove(candidates, _bestBottleneck);
+            }
+            else
+            {
+                if (outcome == ThresholdOutcome.NoneExists)
+                {
+                    _upperBounds.Bottleneck = mid > 0 ? Math.Max(candidates[mid - 1], _bestBottleneck) : _bestBottleneck;
+                }
+
+                high = mid - 1;
+            }
+
+            if (IsStopping())
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The distinct link weights w with <paramref name="above"/> &lt; w ≤ <paramref name="upTo"/>, ascending.</summary>
+    private double[] DistinctWeights(double above, double upTo)
+    {
+        var weights = new List<double>();
+        for (int i = 0; i < _n; i++)
+        {
+            for (int j = 0; j < _n; j++)
+            {
+                double w = _weights[(i * _n) + j];
+                if (i != j && w > above && w <= upTo)
+                {
+                    weights.Add(w);
+                }
+            }
+        }
+
+        weights.Sort();
+        int distinct = 0;
+        for (int k = 0; k < weights.Count; k++)
+        {
+            if (k == 0 || weights[k] != weights[distinct - 1])
+            {
+                weights[distinct++] = weights[k];
+            }
+        }
+
+        return weights.GetRange(0, distinct).ToArray();
+    }
+
+    private static int FirstAbove(double[] sorted, double value)
+    {
+        int index = Array.BinarySearch(sorted, value);
+        return index >= 0 ? index + 1 : ~index;
+    }
+}
