@@ -48,6 +48,8 @@ internal sealed class ThresholdRingSearch
     private readonly ulong[] _successors;
     private readonly ulong[] _predecessors;
     private readonly ulong[] _unvisited;
+    private readonly ulong[] _reached;
+    private readonly ulong[] _frontier;
     private readonly int[] _path;
     private readonly int[] _candidates;
     private readonly int[] _candidateCount;
@@ -62,6 +64,8 @@ internal sealed class ThresholdRingSearch
         _successors = new ulong[n * _words];
         _predecessors = new ulong[n * _words];
         _unvisited = new ulong[_words];
+        _reached = new ulong[_words];
+        _frontier = new ulong[_words];
         _path = new int[n];
         _candidates = new int[n * n];
         _candidateCount = new int[n];
@@ -314,7 +318,53 @@ internal sealed class ThresholdRingSearch
             }
         }
 
-        return forced;
+        return ReachesEveryUnvisited(end) ? forced : DeadEnd;
+    }
+
+    /// <summary>
+    /// True when every unvisited peer can be reached from <paramref name="end"/> through unvisited peers: the rest of the
+    /// ring is such a walk, and a path that cut the unvisited peers apart would otherwise be explored to no end.
+    /// </summary>
+    private bool ReachesEveryUnvisited(int end)
+    {
+        var reached = _reached.AsSpan();
+        var frontier = _frontier.AsSpan();
+        var unvisited = _unvisited.AsSpan();
+        var endSuccessors = Row(_successors, end);
+        for (int word = 0; word < _words; word++)
+        {
+            reached[word] = endSuccessors[word] & unvisited[word];
+            frontier[word] = reached[word];
+        }
+
+        bool grew = true;
+        while (grew)
+        {
+            grew = false;
+            for (int word = 0; word < _words; word++)
+            {
+                ulong bits = frontier[word];
+                frontier[word] = 0;
+                while (bits != 0)
+                {
+                    int peer = (word << 6) + BitOperations.TrailingZeroCount(bits);
+                    bits &= bits - 1;
+                    var successors = Row(_successors, peer);
+                    for (int target = 0; target < _words; target++)
+                    {
+                        ulong fresh = successors[target] & unvisited[target] & ~reached[target];
+                        if (fresh != 0)
+                        {
+                            reached[target] |= fresh;
+                            frontier[target] |= fresh;
+                            grew = true;
+                        }
+                    }
+                }
+            }
+        }
+
+        return unvisited.SequenceEqual(reached);
     }
 
     private void InsertSorted(Span<int> candidates, int count, int peer, int key)

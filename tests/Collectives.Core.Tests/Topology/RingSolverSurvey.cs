@@ -53,6 +53,11 @@ public class RingSolverSurvey
 
             double gap = reference > 0 ? Math.Max(0, (reference - solution.Bottleneck) / reference) : 0;
             (gaps.TryGetValue(family, out var list) ? list : gaps[family] = []).Add(gap);
+            if (gap > 0)
+            {
+                TestContext.Out.WriteLine($"gap {100 * gap:F2}%: {family} n={n} seed={seed}: {solution.Bottleneck:E4} vs {reference:E4}");
+            }
+
             if (gap > 0.1)
             {
                 misses.Add($"{family} n={n} seed={seed}: {solution.Bottleneck:E4} vs {reference:E4}");
