@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Collectives.Topology;
 
 /// <summary>The bottleneck search of <see cref="HeuristicRingSolver"/> by depth-first ring search at chosen thresholds.</summary>
@@ -10,7 +12,7 @@ internal sealed partial class HeuristicRingSolver
     /// Expansions allowed per threshold: enough to settle every threshold of the random and clustered groups of 10–64
     /// peers surveyed (docs/design/topology.md), and a few milliseconds at 64 peers when a threshold cannot be settled.
     /// </summary>
-    private long ThresholdExpansions => 2048L * _n;
+    private long ThresholdExpansions => 1024L * _n;
 
     /// <summary>
     /// Binary search over the distinct link weights between the best bottleneck found and the cover bound for the largest
@@ -25,6 +27,9 @@ internal sealed partial class HeuristicRingSolver
             return;
         }
 
+        // Thresholds the search cannot settle cost their whole allowance, and clustered groups have many of them between
+        // the optimum and the cover bound: half of the remaining time stays for the local search to raise the total.
+        long deadline = Deadline.Halfway(Stopwatch.GetTimestamp(), _deadline);
         var candidates = DistinctWeights(_bestBottleneck, _upperBounds.Bottleneck);
         var search = new ThresholdRingSearch(_n);
         var ring = new int[_n];
@@ -33,7 +38,7 @@ internal sealed partial class HeuristicRingSolver
         while (low <= high)
         {
             int mid = (low + high) / 2;
-            var outcome = search.Find(_weights, candidates[mid], _random, ThresholdExpansions, _deadline, ring, _cancellationToken);
+            var outcome = search.Find(_weights, candidates[mid], _random, ThresholdExpansions, deadline, ring, _cancellationToken);
             if (outcome == ThresholdOutcome.Found)
             {
                 Offer(ring);
@@ -51,7 +56,7 @@ internal sealed partial class HeuristicRingSolver
                 high = mid - 1;
             }
 
-            if (IsStopping())
+            if (IsStopping() || Deadline.HasPassed(deadline))
             {
                 return;
             }

@@ -318,22 +318,25 @@ internal sealed class ThresholdRingSearch
             }
         }
 
-        return ReachesEveryUnvisited(end) ? forced : DeadEnd;
+        // The rest of the ring is a path from the end through every unvisited peer back to the start: each unvisited
+        // peer must be reachable from the end, and must reach the start, through unvisited peers. A path that cut them
+        // apart would otherwise be extended in every possible way before the search noticed.
+        return ReachesEveryUnvisited(end, _successors) && ReachesEveryUnvisited(start, _predecessors) ? forced : DeadEnd;
     }
 
     /// <summary>
-    /// True when every unvisited peer can be reached from <paramref name="end"/> through unvisited peers: the rest of the
-    /// ring is such a walk, and a path that cut the unvisited peers apart would otherwise be explored to no end.
+    /// True when every unvisited peer can be reached from <paramref name="origin"/> through unvisited peers along
+    /// <paramref name="rows"/> (successors, or predecessors to walk backwards).
     /// </summary>
-    private bool ReachesEveryUnvisited(int end)
+    private bool ReachesEveryUnvisited(int origin, ulong[] rows)
     {
         var reached = _reached.AsSpan();
         var frontier = _frontier.AsSpan();
         var unvisited = _unvisited.AsSpan();
-        var endSuccessors = Row(_successors, end);
+        var originRow = Row(rows, origin);
         for (int word = 0; word < _words; word++)
         {
-            reached[word] = endSuccessors[word] & unvisited[word];
+            reached[word] = originRow[word] & unvisited[word];
             frontier[word] = reached[word];
         }
 
@@ -349,10 +352,10 @@ internal sealed class ThresholdRingSearch
                 {
                     int peer = (word << 6) + BitOperations.TrailingZeroCount(bits);
                     bits &= bits - 1;
-                    var successors = Row(_successors, peer);
+                    var row = Row(rows, peer);
                     for (int target = 0; target < _words; target++)
                     {
-                        ulong fresh = successors[target] & unvisited[target] & ~reached[target];
+                        ulong fresh = row[target] & unvisited[target] & ~reached[target];
                         if (fresh != 0)
                         {
                             reached[target] |= fresh;
