@@ -27,15 +27,17 @@ internal enum ThresholdOutcome
 /// another unvisited peer) and a possible successor (another unvisited peer or the start), takes a peer whose only
 /// possible predecessor is the end at once, and otherwise tries the successors with the fewest onward links first
 /// (Warnsdorff's rule), ties broken at random.</para>
-/// <para>A search is bounded by a number of expansions; it restarts with a doubled limit (and another random order) until
-/// the budget is spent, because unlucky early choices make depth-first search heavy-tailed. An attempt that ends without
+/// <para>A search is bounded by a number of expansions; it restarts (from a random start peer after the first attempt,
+/// and another random order) with limits following the Luby sequence until the budget is spent, because unlucky early
+/// choices make depth-first search heavy-tailed. An attempt that ends without
 /// reaching its limit has explored every path from its start peer, which proves that no ring exists at t.</para>
 /// <para>Neighbour sets are bitsets (one 64-bit word per 64 peers), so one expansion costs O(n·⌈n/64⌉) word operations.</para>
 /// </remarks>
 internal sealed partial class ThresholdRingSearch
 {
-    // The first attempt's limit; it doubles per restart. Small enough that an unlucky first path costs little.
-    private const long FirstAttemptExpansions = 256;
+    // Attempts get this many expansions times the Luby sequence (1, 1, 2, 1, 1, 2, 4, …): mostly short attempts, because
+    // a path that went wrong early rarely recovers, and now and then a long one for the graphs that need deep backtracking.
+    private const long AttemptUnit = 128;
 
     // The clock is read once per this many expansions: a few microseconds of work at 64 peers.
     private const int ExpansionsPerClockCheck = 64;
@@ -94,11 +96,11 @@ internal sealed partial class ThresholdRingSearch
 
         BuildGraph(weights, threshold);
         _expansions = 0;
-        long limit = FirstAttemptExpansions;
-        while (_expansions < maxExpansions)
+        for (int attempt = 0; _expansions < maxExpansions; attempt++)
         {
-            long attemptLimit = Math.Min(_expansions + limit, maxExpansions);
-            var outcome = Attempt(random, attemptLimit, deadline, ring, cancellationToken, out bool stoppedByClock);
+            long attemptLimit = Math.Min(_expansions + (AttemptUnit * Luby(attempt + 1)), maxExpansions);
+            int start = attempt == 0 ? LeastEnteredPeer(random) : random.Next(n);
+            var outcome = Attempt(start, random, attemptLimit, deadline, ring, cancellationToken, out bool stoppedByClock);
 
             // An attempt that ran to its end explored every path, whichever attempt it was.
             if (outcome != ThresholdOutcome.GaveUp)
@@ -111,10 +113,31 @@ internal sealed partial class ThresholdRingSearch
                 return ThresholdOutcome.GaveUp;
             }
 
-            limit *= 2;
         }
 
         return ThresholdOutcome.GaveUp;
+    }
+
+    /// <summary>The Luby sequence, 1-based: 1, 1, 2, 1, 1, 2, 4, 1, 1, 2, 1, 1, 2, 4, 8, … (optimal restarts for unknown run-time distributions).</summary>
+    internal static long Luby(int i)
+    {
+        while (true)
+        {
+            // Find k with 2^(k−1) ≤ i < 2^k: i = 2^k − 1 ends a block, whose last term is 2^(k−1); otherwise recurse
+            // into the repeated prefix.
+            int k = 1;
+            while ((1 << k) - 1 < i)
+            {
+                k++;
+            }
+
+            if (i == (1 << k) - 1)
+            {
+                return 1L << (k - 1);
+            }
+
+            i -= (1 << (k - 1)) - 1;
+        }
     }
 
     private void BuildGraph(double[] weights, double threshold)
@@ -136,11 +159,10 @@ internal sealed partial class ThresholdRingSearch
     }
 
     /// <summary>One depth-first search up to <paramref name="limit"/> expansions; NoneExists only when it ran to the end.</summary>
-    private ThresholdOutcome Attempt(Random random, long limit, long deadline, Span<int> ring, CancellationToken cancellationToken, out bool stoppedByClock)
+    private ThresholdOutcome Attempt(int start, Random random, long limit, long deadline, Span<int> ring, CancellationToken cancellationToken, out bool stoppedByClock)
     {
         stoppedByClock = false;
         int n = _n;
-        int start = ChooseStart(random);
         Array.Fill(_unvisited, ulong.MaxValue);
         if ((n & 63) != 0)
         {
@@ -197,7 +219,7 @@ internal sealed partial class ThresholdRingSearch
     }
 
     /// <summary>A peer with the fewest incoming links (random among equals): the ring's last link must reach it.</summary>
-    private int ChooseStart(Random random)
+    private int LeastEnteredPeer(Random random)
     {
         int best = 0;
         int bestDegree = int.MaxValue;

@@ -113,6 +113,18 @@ public class ThresholdRingSearchTests
         Assert.That(Find(matrix, 1, 0, 100_000).Outcome, Is.EqualTo(ThresholdOutcome.Found));
     }
 
+    [Test]
+    public void RestartLimitsFollowTheLubySequence()
+    {
+        // The sequence's definition: blocks of 2^k − 1 terms end in 2^(k−1), and each block repeats the previous one twice.
+        long[] expected = [1, 1, 2, 1, 1, 2, 4, 1, 1, 2, 1, 1, 2, 4, 8];
+        Assert.That(Enumerable.Range(1, expected.Length).Select(ThresholdRingSearch.Luby), Is.EqualTo(expected));
+        for (int k = 1; k < 20; k++)
+        {
+            Assert.That(ThresholdRingSearch.Luby((1 << k) - 1), Is.EqualTo(1L << (k - 1)));
+        }
+    }
+
     private static (ThresholdOutcome Outcome, int[] Ring) Find(BandwidthMatrix matrix, double threshold, int seed, long expansions)
     {
         var ring = new int[matrix.Count];
