@@ -7,6 +7,7 @@ using Collectives.Diagnostics;
 using Collectives.Internal;
 using Collectives.Protocol;
 using Collectives.Protocol.Messages;
+using Collectives.Topology;
 using Collectives.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -67,7 +68,11 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
             Topology = _options.Topology,
             // Peer ids must never repeat across master restarts (a stale peer must not pass for a new one).
             PeerIdSeed = new UInt128((ulong)Random.Shared.NextInt64(), (ulong)Random.Shared.NextInt64()),
-        });
+        })
+        {
+            // The ring solver may use its whole budget; on this loop it would hold up every heartbeat meanwhile.
+            SolvesOffLoop = true,
+        };
     }
 
     /// <summary>The bound endpoint (with the real port when the options asked for port 0). Valid after <see cref="Start"/>.</summary>
@@ -283,6 +288,7 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
                 {
                     Apply(e);
                     Execute(_state.DrainOutbox());
+                    StartSolves();
                     (e as MasterEvent.Message)?.Quota.Release();
                     (e as MasterEvent.Malformed)?.Quota.Release();
                 }
@@ -347,6 +353,9 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
                 case MasterEvent.StatusRequest request:
                     request.Reply.TrySetResult(MasterStatusSnapshot.From(_state.GetStatus(), now));
                     break;
+                case MasterEvent.Solved solved:
+                    _state.CompleteSolve(solved.Request, solved.Solution, now);
+                    break;
             }
         }
         catch (Exception ex) when (e is MasterEvent.Message)
@@ -364,6 +373,35 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
             // A status display must never take the master down.
             request.Reply.TrySetException(ex);
         }
+    }
+
+    /// <summary>Runs the ring solves the state asked for on the thread pool; each answer comes back as an event.</summary>
+    private void StartSolves()
+    {
+        while (_state.TryTakeSolveRequest(out RingSolveRequest? request))
+        {
+            _ = SolveOffLoopAsync(request);
+        }
+    }
+
+    private async Task SolveOffLoopAsync(RingSolveRequest request)
+    {
+        RingSolution? solution = null;
+        try
+        {
+            solution = await Task.Run(() => request.Solve(_stop.Token), _stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // The master is stopping: nobody waits for the answer.
+        }
+        catch (Exception ex)
+        {
+            // A solver bug must not leave the group's call hanging: the state keeps the current ring.
+            MasterLog.StateFailure(_logger, ex);
+        }
+
+        _events.Writer.TryWrite(new MasterEvent.Solved(request, solution));
     }
 
     private void Execute(IReadOnlyList<MasterCommand> commands)
@@ -427,5 +465,7 @@ public sealed partial class MasterServer : IAsyncDisposable, IConnectionAcceptor
         public sealed record Tick : MasterEvent;
 
         public sealed record StatusRequest(TaskCompletionSource<MasterStatusSnapshot> Reply) : MasterEvent;
+
+        public sealed record Solved(RingSolveRequest Request, RingSolution? Solution) : MasterEvent;
     }
 }

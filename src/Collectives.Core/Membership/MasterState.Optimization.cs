@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
 using Collectives.Protocol;
 using Collectives.Protocol.Messages;
 using Collectives.Topology;
@@ -25,7 +26,20 @@ internal sealed partial class MasterState
     // Runs past their collection, by group.
     private readonly Dictionary<uint, OptimizationRun> _optimizations = [];
 
+    // Solves waiting for the host to run them off its loop (see SolvesOffLoop).
+    private readonly Queue<RingSolveRequest> _solveRequests = new();
+
     private ulong _lastProbeRound;
+    private ulong _lastSolveId;
+
+    /// <summary>
+    /// When true, the ring of a finished run is not solved on the caller's thread: the run waits while the host takes the
+    /// request (<see cref="TryTakeSolveRequest"/>), solves it elsewhere and hands the answer back (<see cref="CompleteSolve"/>).
+    /// The solver may use its whole budget (200 ms by default); on the master's single event loop that would hold up every
+    /// heartbeat and message of every group for as long. Off by default, so that a caller driving the state by hand gets
+    /// the outcome within the same event. Set it before the first optimisation.
+    /// </summary>
+    public bool SolvesOffLoop { get; set; }
 
     /// <summary>The bandwidth the master knows from <paramref name="from"/> to <paramref name="to"/> in bytes/s, NaN if unknown (for tests and status).</summary>
     public double KnownBandwidth(PeerId from, PeerId to) => _bandwidths.Get(from, to);
@@ -214,6 +228,22 @@ internal sealed partial class MasterState
             return;
         }
 
+        if (run.Solve is { } pending)
+        {
+            // A member left while the ring was being solved: that answer would name a departed peer. Solve again for
+            // the members left; the superseded answer is dropped when it arrives.
+            if (!_rings.TryGetValue(run.Group, out List<PeerId>? ring))
+            {
+                _optimizations.Remove(run.Group);
+            }
+            else if (!ring.SequenceEqual(pending.Ring))
+            {
+                FinishOptimization(run);
+            }
+
+            return;
+        }
+
         bool overdue = _now - run.RoundStarted > run.ProbeDuration + _options.Topology.RoundGrace;
         if (run.Awaited.Count > 0 && !overdue)
         {
@@ -226,15 +256,56 @@ internal sealed partial class MasterState
         }
     }
 
-    /// <summary>Solves the group's ring from what is known, adopts it, and tells every member the same ring.</summary>
+    /// <summary>Solves the group's ring from what is known (now, or off the loop), adopts it, and tells every member the same ring.</summary>
     private void FinishOptimization(OptimizationRun run)
+    {
+        List<PeerId> ring = _rings[run.Group];
+        var request = new RingSolveRequest(++_lastSolveId, run.Group, [.. ring], _bandwidths.ToMatrix(ring), _options.Topology.SolveBudget, Seed: (int)_epoch);
+        if (!SolvesOffLoop)
+        {
+            Adopt(run, request, request.Solve(CancellationToken.None));
+            return;
+        }
+
+        run.Solve = request;
+        _solveRequests.Enqueue(request);
+    }
+
+    /// <summary>Takes the next ring solve the host must run off its loop (only when <see cref="SolvesOffLoop"/>).</summary>
+    public bool TryTakeSolveRequest([NotNullWhen(true)] out RingSolveRequest? request) => _solveRequests.TryDequeue(out request);
+
+    /// <summary>
+    /// The answer to a request from <see cref="TryTakeSolveRequest"/>; null when the solver failed, which keeps the
+    /// current ring. An answer to a request that was superseded (a member left meanwhile) or whose run ended is ignored.
+    /// </summary>
+    public void CompleteSolve(RingSolveRequest request, RingSolution? solution, TimeSpan now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Advance(now);
+        if (!_optimizations.TryGetValue(request.Group, out OptimizationRun? run) || run.Solve?.Id != request.Id)
+        {
+            return;
+        }
+
+        run.Solve = null;
+        if (_rings.TryGetValue(run.Group, out List<PeerId>? ring) && ring.SequenceEqual(request.Ring))
+        {
+            Adopt(run, request, solution ?? request.KeepCurrent());
+        }
+        else
+        {
+            FinishOptimization(run);
+        }
+
+        Settle();
+    }
+
+    /// <summary>Adopts <paramref name="solution"/> (solved from <paramref name="request"/>, whose members are the group's) and tells every member.</summary>
+    private void Adopt(OptimizationRun run, RingSolveRequest request, RingSolution solution)
     {
         _optimizations.Remove(run.Group);
         List<PeerId> ring = _rings[run.Group];
-        BandwidthMatrix matrix = _bandwidths.ToMatrix(ring);
-        int[] current = Enumerable.Range(0, ring.Count).ToArray();
-        RingSolution solution = RingSolver.Solve(matrix, _options.Topology.SolveBudget, seed: (int)_epoch, current);
-        var ordered = solution.Order.Select(i => ring[i]).ToList();
+        var ordered = solution.Order.Select(i => request.Ring[i]).ToList();
         if (!ordered.SequenceEqual(ring))
         {
             ring.Clear();
@@ -242,6 +313,7 @@ internal sealed partial class MasterState
         }
 
         _epoch++;
+        BandwidthMatrix matrix = request.Matrix;
         uint measured = (uint)(matrix.Count * (matrix.Count - 1) - matrix.UnknownLinkCount);
         var message = new TopologyOptimized(_epoch, WorldSizesOf(run.Group), ring.ToImmutableArray(), measured, solution.Bottleneck);
         foreach (PeerId id in ring)

@@ -1,4 +1,5 @@
 using Collectives.Protocol;
+using Collectives.Topology;
 
 namespace Collectives.Membership;
 
@@ -38,4 +39,35 @@ internal sealed class OptimizationRun
 
     /// <summary>Senders of the round in flight that have not answered yet.</summary>
     public HashSet<PeerId> Awaited { get; } = [];
+
+    /// <summary>The ring solve in flight off the master's loop, once every round is done; null before and inline.</summary>
+    public RingSolveRequest? Solve { get; set; }
+}
+
+/// <summary>
+/// A snapshot of what a group's ring is solved from: its members in ring order and the measured links between them
+/// (rows and columns in that order). It owns its matrix, so it can be solved on any thread while the master moves on.
+/// </summary>
+/// <param name="Id">Unique per master, so that an answer to a superseded request is recognised and dropped.</param>
+/// <param name="Group">The group whose run asked.</param>
+/// <param name="Ring">The group's members in ring order when the snapshot was taken.</param>
+/// <param name="Matrix">The measured links between them, rows and columns in <paramref name="Ring"/>'s order (unknown: NaN).</param>
+/// <param name="Budget">The solver's time budget.</param>
+/// <param name="Seed">The solver's seed: the same snapshot and seed search the same way.</param>
+internal sealed record RingSolveRequest(ulong Id, uint Group, PeerId[] Ring, BandwidthMatrix Matrix, TimeSpan Budget, int Seed)
+{
+    /// <summary>Solves for the best ring, never worse than the members' current order.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public RingSolution Solve(CancellationToken cancellationToken) =>
+        RingSolver.Solve(Matrix, Budget, Seed, CurrentOrder(), cancellationToken);
+
+    /// <summary>The members' current order as a solution, for when the solver failed: the ring is kept.</summary>
+    public RingSolution KeepCurrent()
+    {
+        int[] current = CurrentOrder();
+        var (bottleneck, total) = RingSolver.Evaluate(Matrix, current);
+        return new RingSolution(current, bottleneck, total, IsOptimal: false);
+    }
+
+    private int[] CurrentOrder() => Enumerable.Range(0, Ring.Length).ToArray();
 }

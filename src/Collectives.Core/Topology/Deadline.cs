@@ -14,5 +14,8 @@ internal static class Deadline
         return ticks >= long.MaxValue - start ? None : start + (long)ticks;
     }
 
+    /// <summary>The moment halfway from <paramref name="now"/> to <paramref name="deadline"/> (still none when there is none).</summary>
+    public static long Halfway(long now, long deadline) => deadline == None ? None : now + ((deadline - now) / 2);
+
     public static bool HasPassed(long deadline) => deadline != None && Stopwatch.GetTimestamp() >= deadline;
 }

@@ -74,6 +74,11 @@ internal sealed partial class HeuristicRingSolver
             SearchCoverBound();
         }
 
+        if (!IsStopping())
+        {
+            SearchThresholds();
+        }
+
         for (int epoch = 0; !IsStopping() && !IsProvenOptimal(); epoch++)
         {
             if (epoch == 0)
