@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Collectives.Tests.Internal;
 using Collectives.Transport;
 using FsCheck;
 using FsCheck.Fluent;
@@ -60,30 +61,7 @@ public class SendTrackerTests
     public void AFailedDrainNobodyAwaitsRaisesNoUnobservedException()
     {
         string marker = $"drain-probe-{Guid.NewGuid():N}";
-        int seen = 0;
-        void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e)
-        {
-            if (e.Exception.ToString().Contains(marker, StringComparison.Ordinal))
-            {
-                Interlocked.Increment(ref seen);
-            }
-        }
-
-        TaskScheduler.UnobservedTaskException += OnUnobserved;
-        try
-        {
-            FailDrainsAndDropThem(marker);
-            for (int i = 0; i < 2; i++)
-            {
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-            }
-        }
-        finally
-        {
-            TaskScheduler.UnobservedTaskException -= OnUnobserved;
-        }
-
+        int seen = UnobservedFaults.CountAfter(marker, () => FailDrainsAndDropThem(marker));
         Assert.That(seen, Is.Zero);
     }
 
