@@ -5,8 +5,9 @@ using System.Net.Sockets;
 namespace Collectives.Benchmarks;
 
 /// <summary>
-/// The raw-socket baseline of the shared-state benchmark: one loopback TCP connection moving a donor's tensors into the
-/// joiner's tensors — the very memory the sync then moves — with plain send/receive calls and no framing.
+/// The raw-socket baseline of the benchmarks: one loopback TCP connection moving buffers into buffers with plain
+/// send/receive calls and no framing. The shared-state benchmark moves a donor's tensors into the joiner's tensors —
+/// the very memory the sync then moves.
 /// </summary>
 /// <remarks>
 /// Using the same memory matters on this machine: the first time the kernel copies from or into a page costs far more
@@ -14,7 +15,7 @@ namespace Collectives.Benchmarks;
 /// the extra time inside the kernel's copy routines), so a baseline over freshly allocated buffers measures page warm-up
 /// rather than the socket, and swung between 0.2 and 1.3 GB/s from one call to the next.
 /// </remarks>
-internal static class SharedStateRawBaseline
+internal static class RawSocketCopy
 {
     /// <summary>Moves every source tensor into the destination tensor of the same index; returns GB/s (10^9 bytes/s).</summary>
     public static async Task<double> MoveAsync(IReadOnlyList<Memory<byte>> sources, IReadOnlyList<Memory<byte>> destinations)

@@ -10,7 +10,7 @@ namespace Collectives.Benchmarks;
 /// </summary>
 /// <remarks>
 /// A small sync first warms up (JIT) every code path of a sync. Each case reports its first sync (cold pages, see
-/// <see cref="SharedStateRawBaseline"/>) apart, then runs several repetitions in one group, each preceded by its own
+/// <see cref="RawSocketCopy"/>) apart, then runs several repetitions in one group, each preceded by its own
 /// raw-socket baseline over the same memory, and reports the median of the per-repetition ratios, so a load swing on
 /// this shared machine hits a sync and its baseline alike. Between syncs the donors step their revision by one and the
 /// joiner goes back to revision 0 with different content, so every sync moves the full 1 GiB.
@@ -122,14 +122,14 @@ internal static class SharedStateBenchmark
         Report.Result($"sharedstate_sync_{donors}donor_cold_time", coldMs, "ms");
         Report.Result($"sharedstate_sync_{donors}donor_cold_ratio_fresh_raw", coldGBps / freshRaw, "x");
 
-        await SharedStateRawBaseline.MoveAsync(donorBytes, joinerBytes); // with several donors, the cold sync read only part of donor 0's memory
+        await RawSocketCopy.MoveAsync(donorBytes, joinerBytes); // with several donors, the cold sync read only part of donor 0's memory
         var times = new List<double>();
         var ratios = new List<double>();
         var raws = new List<double>();
         for (int r = 1; r <= repetitions; r++)
         {
             // Baseline right before the sync, over the same memory (donor 0's tensors into the joiner's).
-            double rawGBps = await SharedStateRawBaseline.MoveAsync(donorBytes, joinerBytes);
+            double rawGBps = await RawSocketCopy.MoveAsync(donorBytes, joinerBytes);
             (double ms, double gbps) = await TimedSyncAsync(group, states, joiner, donors, revision + (ulong)r);
             Console.WriteLine($"{donors} donor(s), repetition {r}: raw socket {rawGBps:F2} GB/s; sync {ms:F1} ms, {gbps:F2} GB/s, ratio {gbps / rawGBps:F2}");
             times.Add(ms);

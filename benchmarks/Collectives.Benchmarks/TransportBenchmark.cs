@@ -35,45 +35,15 @@ internal static class TransportBenchmark
         }
     }
 
+    /// <summary>GiB/s of one raw loopback connection moving <paramref name="size"/> bytes <paramref name="reps"/> times.</summary>
     internal static async Task<double> RawSocketAsync(int size, int reps)
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        Task<Socket> accepting = listener.AcceptAsync();
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        using Socket server = await accepting;
-        server.NoDelay = true;
         byte[] source = new byte[size];
         byte[] destination = new byte[size];
         Random.Shared.NextBytes(source);
-
-        async Task Receive()
-        {
-            for (int r = 0; r < reps; r++)
-            {
-                for (int got = 0; got < size;)
-                {
-                    got += await server.ReceiveAsync(destination.AsMemory(got), SocketFlags.None);
-                }
-            }
-        }
-
-        async Task Send()
-        {
-            for (int r = 0; r < reps; r++)
-            {
-                for (int sent = 0; sent < size;)
-                {
-                    sent += await client.SendAsync(source.AsMemory(sent), SocketFlags.None);
-                }
-            }
-        }
-
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Task.Run(Receive), Task.Run(Send));
-        return Report.GiBps((long)size * reps, clock.Elapsed);
+        double gigabytesPerSecond = await RawSocketCopy.MoveAsync(
+            Enumerable.Repeat((Memory<byte>)source, reps).ToArray(), Enumerable.Repeat((Memory<byte>)destination, reps).ToArray());
+        return gigabytesPerSecond * 1e9 / (1L << 30);
     }
 
     private static async Task<double> TransportAsync(int size, int reps, int pool)
