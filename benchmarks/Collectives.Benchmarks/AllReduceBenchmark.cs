@@ -21,7 +21,10 @@ internal static class AllReduceBenchmark
     /// <see cref="PairedRatio"/> is the median over iterations of baseline time / all-reduce time of the same iteration
     /// (the two run back to back), which cancels most of the drift of a shared machine's load.
     /// </remarks>
-    internal readonly record struct Row(int Pool, int World, int Bytes, double TimeUs, double MinUs, double MaxUs, double RingUs, double PairedRatio)
+    /// <para><see cref="PeerWorkItems"/> and <see cref="PeerCpuUs"/> are per timed iteration (barrier, all-reduce and, with a
+    /// baseline, the ring copy), averaged over the peers; <see cref="MasterCpuUs"/> is the master's process per iteration.</para>
+    internal readonly record struct Row(int Pool, int World, int Bytes, double TimeUs, double MinUs, double MaxUs, double RingUs, double PairedRatio,
+        double PeerWorkItems = double.NaN, double PeerCpuUs = double.NaN, double MasterCpuUs = double.NaN)
     {
         public double AlgGiBps => Bytes / (TimeUs * 1e-6) / (1 << 30);
 
@@ -59,17 +62,16 @@ internal static class AllReduceBenchmark
                 }
 
                 await group.LinkRawRingAsync();
-                if (world == worlds.Min())
-                {
-                    await WarmUpAsync(group);
-                }
+                // Every measured world: the peer that just joined is a fresh process (tier-0 code) however warm the others are.
+                await WarmUpAsync(group);
 
                 foreach (int bytes in sizes)
                 {
                     Plan plan = PlanFor(bytes, quick);
                     Row row = await MeasureAsync(group, pool, bytes, iterations > 0 ? plan with { Iterations = iterations } : plan, baseline);
                     rows.Add(row);
-                    Console.WriteLine($"  measured N={world} {Report.Size(bytes)}: {row.TimeUs / 1000:F3} ms, ratio {row.Ratio:F2}, paired {row.PairedRatio:F2} (load {MachineLoad.Read()})");
+                    Console.WriteLine($"  measured N={world} {Report.Size(bytes)}: {row.TimeUs / 1000:F3} ms, ratio {row.Ratio:F2}, paired {row.PairedRatio:F2} (load {MachineLoad.Read()}); "
+                        + $"per iteration: {row.PeerWorkItems:F1} work items and {row.PeerCpuUs:F0} us CPU per peer, master process {row.MasterCpuUs:F0} us CPU");
                 }
 
                 if (rows.LastOrDefault(r => r.World == world && r.Bytes == Sizes[0]) is { TimeUs: > 0 } small)
@@ -96,7 +98,7 @@ internal static class AllReduceBenchmark
 
     private static Plan PlanFor(int bytes, bool quick) => (bytes, quick) switch
     {
-        ( <= 4 << 10, false) => new Plan(50, 300),
+        ( <= 4 << 10, false) => new Plan(50, 1000),
         ( <= 4 << 10, true) => new Plan(20, 100),
         ( <= 1 << 20, false) => new Plan(10, 40),
         ( <= 1 << 20, true) => new Plan(3, 15),
@@ -108,19 +110,34 @@ internal static class AllReduceBenchmark
         (_, true) => new Plan(1, 3),
     };
 
+    private static readonly TimeSpan MinWarmUp = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan MaxWarmUp = TimeSpan.FromSeconds(20);
+
     /// <summary>
     /// Fresh processes run tier-0 code for their first few hundred operations while tiered compilation optimises the
     /// hot paths in the background; without this the first cell measured (4 KiB at N = 2) came out 3x slower than with
-    /// DOTNET_TieredCompilation=0. Untimed small all-reduces (and ring copies) for 3 s settle it.
+    /// DOTNET_TieredCompilation=0. Untimed small all-reduces (and ring copies) settle it: at least 3 s, and until blocks
+    /// of 100 small all-reduces stop getting faster (a trace at N = 4 showed 4-5 ms per op for the first 4-5 s, then
+    /// 1.1-1.3 ms). Runs for every measured world: a world's newest peer has run nothing yet.
     /// </summary>
     private static async Task WarmUpAsync(PeerGroup group)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(3))
+        double previous = double.MaxValue;
+        while (clock.Elapsed < MaxWarmUp)
         {
-            await MeasureAsync(group, 0, 4 << 10, new Plan(100, 1));
-            await MeasureAsync(group, 0, 1 << 20, new Plan(5, 1));
+            Row small = await MeasureAsync(group, 0, 4 << 10, new Plan(0, 100), baseline: false);
+            await MeasureAsync(group, 0, 1 << 20, new Plan(0, 5));
+            // Done once small all-reduces stopped getting faster: tier-1 code replaced tier 0 in every peer process.
+            bool settled = small.TimeUs >= previous * 0.9;
+            previous = small.TimeUs;
+            if (settled && clock.Elapsed >= MinWarmUp)
+            {
+                break;
+            }
         }
+
+        Console.WriteLine($"  warm-up: {clock.Elapsed.TotalSeconds:F1} s, last 100 small all-reduces {previous / 1000:F3} ms (median)");
     }
 
     /// <summary>Runs one size on every accepted peer and folds their times: per iteration the slowest peer, then the median.</summary>
@@ -134,18 +151,24 @@ internal static class AllReduceBenchmark
             peer.Send($"bench {bytes} {plan.Warmup} {plan.Iterations} {tag} {(baseline ? 1 : 0)}");
         }
 
+        ProcessCost master = ProcessCost.Now();
         var allReduce = new List<double[]>();
         var ring = new List<double[]>();
+        var costs = new List<double[]>();
         foreach (PeerProcess peer in peers)
         {
             allReduce.Add(ParseTimes(await peer.ExpectAsync("TIMES", PeerGroup.Bound * 4)));
             ring.Add(ParseTimes(await peer.ExpectAsync("TIMES", PeerGroup.Bound)));
+            costs.Add((await peer.ExpectAsync("COST", PeerGroup.Bound)).Skip(1).Select(Stats.ParseDouble).ToArray());
         }
 
+        // The master's share: its whole process over every iteration (warm-up included), so an upper bound.
+        double masterCpuUs = (ProcessCost.Now() - master).CpuUs / total;
         double[] slowest = Stats.MaxPerIteration(allReduce);
         double[] ringSlowest = Stats.MaxPerIteration(ring);
         double paired = Stats.Median(ringSlowest.Zip(slowest, (r, a) => r / a));
-        return new Row(pool, peers.Count, bytes, Stats.Median(slowest), slowest.Min(), slowest.Max(), Stats.Median(ringSlowest), paired);
+        return new Row(pool, peers.Count, bytes, Stats.Median(slowest), slowest.Min(), slowest.Max(), Stats.Median(ringSlowest), paired,
+            costs.Average(c => c[0]), costs.Average(c => c[1]), masterCpuUs);
     }
 
     /// <summary>
@@ -207,6 +230,8 @@ internal static class AllReduceBenchmark
             Report.Result($"{key}_baseline", r.BaselineGiBps, "GiB/s");
             Report.Result($"{key}_ratio", r.Ratio, "x");
             Report.Result($"{key}_ratio_paired", r.PairedRatio, "x");
+            Report.Result($"{key}_peer_cpu_per_iteration", r.PeerCpuUs, "us");
+            Report.Result($"{key}_peer_workitems_per_iteration", r.PeerWorkItems, "items");
             if (r.Bytes == 4 << 10)
             {
                 Report.Result($"{prefix}_n{r.World}_4KiB_latency", r.TimeUs, "us");

@@ -18,8 +18,14 @@ internal sealed partial class BenchPeer
         var allReduceUs = new List<double>();
         var ringUs = new List<double>();
         using var deadline = new CancellationTokenSource(CommandBound * 4);
+        var cost = default(ProcessCost);
         for (int i = 0; i < warmup + iterations; i++)
         {
+            if (i == warmup)
+            {
+                cost = ProcessCost.Now();
+            }
+
             await BarrierAsync(tag++);
             long start = Stopwatch.GetTimestamp();
             await communicator.AllReduceAsync<byte>(_send, _receive, ReduceOp.Sum, tag++, Float32).WaitAsync(CommandBound);
@@ -47,8 +53,10 @@ internal sealed partial class BenchPeer
             }
         }
 
+        ProcessCost spent = ProcessCost.Now() - cost;
         Say("TIMES allreduce " + string.Join(' ', allReduceUs.Select(t => t.ToString("0.#", CultureInfo.InvariantCulture))));
         Say("TIMES ring " + string.Join(' ', ringUs.Select(t => t.ToString("0.#", CultureInfo.InvariantCulture))));
+        Say(FormattableString.Invariant($"COST {spent.WorkItems / (double)Math.Max(1, iterations):0.##} {spent.CpuUs / Math.Max(1, iterations):0.#}"));
     }
 
     /// <summary>
@@ -60,8 +68,14 @@ internal sealed partial class BenchPeer
         var pendingUs = new List<double>();
         var tokenUs = new List<double>();
         using var deadline = new CancellationTokenSource(CommandBound);
+        var cost = default(ProcessCost);
         for (int i = 0; i < warmup + iterations; i++)
         {
+            if (i == warmup)
+            {
+                cost = ProcessCost.Now();
+            }
+
             await BarrierAsync(tag++);
             long start = Stopwatch.GetTimestamp();
             await communicator.ArePeersPendingAsync().WaitAsync(CommandBound);

@@ -296,25 +296,36 @@ public sealed partial class Communicator
             .ConfigureAwait(false);
         run.Start();
         TimeSpan check = TimeSpan.FromMilliseconds(Math.Clamp(_options.ProgressTimeout.TotalMilliseconds / 4, 10, 1000));
-        while (!run.LocalCompletion.IsCompleted)
+        // Cancelled when the wait ends, so a finished op leaves no progress timer behind to fire later.
+        using CancellationTokenSource poll = cancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
+            : new CancellationTokenSource();
+        try
         {
-            if (operation.Verdict.IsCompleted)
+            while (!run.LocalCompletion.IsCompleted)
             {
-                break; // the master already decided (a failure elsewhere): stop at once
-            }
+                if (operation.Verdict.IsCompleted)
+                {
+                    break; // the master already decided (a failure elsewhere): stop at once
+                }
 
-            await Task.WhenAny(run.LocalCompletion, operation.Verdict, Task.Delay(check, cancellationToken)).ConfigureAwait(false);
+                await Task.WhenAny(run.LocalCompletion, operation.Verdict, Task.Delay(check, poll.Token)).ConfigureAwait(false);
 
-            if (cancellationToken.IsCancellationRequested)
-            {
-                throw new CollectivesException(ErrorCode.Cancelled, "the all-reduce was cancelled");
-            }
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    throw new CollectivesException(ErrorCode.Cancelled, "the all-reduce was cancelled");
+                }
 
-            long silentMs = Environment.TickCount64 - run.LastProgress;
-            if (!run.LocalCompletion.IsCompleted && silentMs > _options.ProgressTimeout.TotalMilliseconds)
-            {
-                throw new CollectivesException(ErrorCode.Timeout, $"no data for {silentMs} ms (progress deadline {_options.ProgressTimeout.TotalMilliseconds:F0} ms)");
+                long silentMs = Environment.TickCount64 - run.LastProgress;
+                if (!run.LocalCompletion.IsCompleted && silentMs > _options.ProgressTimeout.TotalMilliseconds)
+                {
+                    throw new CollectivesException(ErrorCode.Timeout, $"no data for {silentMs} ms (progress deadline {_options.ProgressTimeout.TotalMilliseconds:F0} ms)");
+                }
             }
+        }
+        finally
+        {
+            poll.Cancel(); // synchronously: the pending delay completes here, not on another thread
         }
 
         if (operation.Verdict is { IsCompletedSuccessfully: true } verdictTask && !verdictTask.Result.Success)

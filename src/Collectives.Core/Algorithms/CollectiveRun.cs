@@ -134,9 +134,15 @@ internal abstract class CollectiveRun : IInboundSink
     public async Task<bool> QuiesceAsync(TimeSpan timeout)
     {
         Close();
+        Task drained = Tracker.DrainAsync();
+        if (_quiet.Task.IsCompleted && drained.IsCompleted)
+        {
+            return true; // the usual case, settled at once: no continuation, no timer, no thread hop
+        }
+
         try
         {
-            await Task.WhenAll(_quiet.Task, Tracker.DrainAsync().ContinueWith(static _ => { }, TaskScheduler.Default))
+            await Task.WhenAll(_quiet.Task, drained.ContinueWith(static _ => { }, TaskScheduler.Default))
                 .WaitAsync(timeout).ConfigureAwait(false);
             return true;
         }
