@@ -14,6 +14,7 @@ internal sealed class CollectiveOperation
     private readonly TaskCompletionSource<(ulong Sequence, PeerId[] Ring)> _commenced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<CollectiveVerdict> _verdict = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _reported;
 
     public CollectiveOperation(ulong tag, CollectiveDescriptor descriptor, Memory<byte> send, Memory<byte> receive, bool inPlace)
     {
@@ -58,6 +59,12 @@ internal sealed class CollectiveOperation
     public Task Done => _done.Task;
 
     public void MarkDone() => _done.TrySetResult();
+
+    /// <summary>
+    /// True exactly once: the caller of this gets to send this peer's one completion report (success from the thread
+    /// that folded the last piece, or the caller's outcome, whichever comes first).
+    /// </summary>
+    public bool TryClaimReport() => Interlocked.Exchange(ref _reported, 1) == 0;
 
     /// <summary>Called on the control loop when the master commences this operation.</summary>
     public void OnCommenced(ulong sequence, PeerId[] ring, CollectiveRun? run, LinkSlot?[] slots)

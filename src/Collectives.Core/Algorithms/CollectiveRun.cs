@@ -38,6 +38,12 @@ internal abstract class CollectiveRun : IInboundSink
     /// <summary><see cref="Environment.TickCount64"/> of the last piece that arrived (for the progress deadline).</summary>
     public long LastProgress => Interlocked.Read(ref _lastProgress);
 
+    /// <summary>
+    /// Runs on the thread that processed the last piece, right after <see cref="LocalCompletion"/> succeeded (not when
+    /// the run completes in <see cref="Start"/>): lets the owner report at once instead of after a thread hop.
+    /// </summary>
+    internal Action? LocalSuccess { get; set; }
+
     /// <summary>Test seam: runs right after early pieces were released, to widen the window in which they race the start.</summary>
     internal Action? AfterPiecesReleased { get; set; }
 
@@ -91,6 +97,7 @@ internal abstract class CollectiveRun : IInboundSink
             {
                 OnAllPiecesArrived();
                 _localDone.TrySetResult();
+                LocalSuccess?.Invoke();
             }
         }
         catch (ProtocolViolationException e)
