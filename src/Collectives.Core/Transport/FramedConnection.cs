@@ -37,10 +37,11 @@ public sealed partial class FramedConnection : IAsyncDisposable, IPayloadReader
         RemoteId = remoteId;
         IsInitiator = isInitiator;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
-        // Control connections run the send loop inline on the thread that queues a message when the loop is idle
-        // (synchronous continuations): one thread hand-off less per master round trip, which is most of a small
-        // all-reduce's latency. Data and shared-state connections keep the loop on its own pool thread, so a receive loop
-        // that forwards a piece goes straight back to receiving: inline sends there were measured at 8–17 % less
+        // Small frames of any connection are written by the sending thread itself when the connection is idle
+        // (TryWriteInline). Beyond that, control connections also run the send loop inline on the queueing thread
+        // (synchronous continuations), so a large control message costs no thread hand-off either. Data and
+        // shared-state connections keep the loop on its own pool thread for their large frames, so a receive loop that
+        // forwards a piece goes straight back to receiving: inline sends of large pieces were measured at 8–17 % less
         // bandwidth at 64–256 MiB with 4 peers (benchmarks/RESULTS.md, session 2).
         bool inline = hello.Purpose == ConnectionPurpose.Control;
         _sendQueue = Channel.CreateUnbounded<OutgoingFrame>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = inline });
