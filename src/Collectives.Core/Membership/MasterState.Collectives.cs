@@ -263,10 +263,16 @@ internal sealed partial class MasterState
             op.Seq = seq;
             op.Participants.AddRange(ring!);
             _commenced.Add(op.Seq, op);
-            var commence = new CommenceCollective(op.Tag, op.Seq, op.Participants.ToImmutableArray());
+            // Claimants already run on this number over this ring (SequenceFor refused any claim that does not match),
+            // so only peers that waited get the commence: for a loop of small ops on tickets that is no message at all.
+            CommenceCollective? commence = null;
             foreach (PeerId id in op.Participants)
             {
-                Send(_peers[id], commence);
+                if (!op.Claims.ContainsKey(id))
+                {
+                    commence ??= new CommenceCollective(op.Tag, op.Seq, op.Participants.ToImmutableArray());
+                    Send(_peers[id], commence);
+                }
             }
 
             foreach ((PeerId reporter, CollectiveComplete early) in op.EarlyReports)
