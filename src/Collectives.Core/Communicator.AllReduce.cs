@@ -313,14 +313,21 @@ public sealed partial class Communicator
             : new CancellationTokenSource();
         try
         {
-            while (!run.LocalCompletion.IsCompleted)
+            // Waits while the local part runs, and on after it succeeded if the receiving thread reported that (the
+            // verdict is then the next thing that needs this caller); leaves to fail, or to drain and report.
+            while (!operation.Verdict.IsCompleted)
             {
-                if (operation.Verdict.IsCompleted)
+                Task local = run.LocalCompletion;
+                if (local.IsCompleted && !(local.IsCompletedSuccessfully && operation.ReportedOnReceipt))
                 {
-                    break; // the master already decided (a failure elsewhere): stop at once
+                    break;
                 }
 
-                await Task.WhenAny(run.LocalCompletion, operation.Verdict, Task.Delay(check, poll.Token)).ConfigureAwait(false);
+                await Task.WhenAny(run.Attention, operation.Verdict, Task.Delay(check, poll.Token)).ConfigureAwait(false);
+                if (run.LocalCompletion.IsCompleted)
+                {
+                    continue; // done here: no cancellation or deadline any more, only the verdict
+                }
 
                 if (cancellationToken.IsCancellationRequested)
                 {
@@ -328,7 +335,7 @@ public sealed partial class Communicator
                 }
 
                 long silentMs = Environment.TickCount64 - run.LastProgress;
-                if (!run.LocalCompletion.IsCompleted && silentMs > _options.ProgressTimeout.TotalMilliseconds)
+                if (silentMs > _options.ProgressTimeout.TotalMilliseconds)
                 {
                     throw new CollectivesException(ErrorCode.Timeout, $"no data for {silentMs} ms (progress deadline {_options.ProgressTimeout.TotalMilliseconds:F0} ms)");
                 }
@@ -342,6 +349,11 @@ public sealed partial class Communicator
         if (operation.Verdict is { IsCompletedSuccessfully: true } verdictTask && !verdictTask.Result.Success)
         {
             throw new CollectivesException(verdictTask.Result.ErrorCode, verdictTask.Result.Reason);
+        }
+
+        if (operation.ReportedOnReceipt)
+        {
+            return; // the data is in and this peer's frames have left: nothing to wait for
         }
 
         try
@@ -364,13 +376,17 @@ public sealed partial class Communicator
     /// for the caller's continuation to be scheduled (one thread hop less on every op's critical path). Only when every
     /// frame this peer sent has left too; otherwise the caller reports after the drain, as it always can.
     /// </summary>
-    private void ReportLocalSuccess(CollectiveOperation operation)
+    private bool ReportLocalSuccess(CollectiveOperation operation)
     {
-        if (operation.Run?.Tracker is { Outstanding: 0, Failure: null } && !operation.Verdict.IsCompleted && operation.TryClaimReport())
+        if (operation.Run?.Tracker is not { Outstanding: 0, Failure: null } || operation.Verdict.IsCompleted || !operation.TryClaimReport())
         {
-            Interlocked.Increment(ref _reportsOnReceipt);
-            TrySend(new CollectiveComplete(operation.Tag, operation.Sequence, true, ErrorCode.Success, string.Empty));
+            return false;
         }
+
+        operation.ReportedOnReceipt = true;
+        Interlocked.Increment(ref _reportsOnReceipt);
+        TrySend(new CollectiveComplete(operation.Tag, operation.Sequence, true, ErrorCode.Success, string.Empty));
+        return true;
     }
 
     /// <summary>Makes sure nothing touches the caller's buffers any more before the call returns.</summary>

@@ -15,6 +15,7 @@ internal sealed class CollectiveOperation
     private readonly TaskCompletionSource<CollectiveVerdict> _verdict = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _reported;
+    private bool _reportedOnReceipt;
 
     public CollectiveOperation(ulong tag, CollectiveDescriptor descriptor, Memory<byte> send, Memory<byte> receive, bool inPlace)
     {
@@ -65,6 +66,13 @@ internal sealed class CollectiveOperation
     /// that folded the last piece, or the caller's outcome, whichever comes first).
     /// </summary>
     public bool TryClaimReport() => Interlocked.Exchange(ref _reported, 1) == 0;
+
+    /// <summary>Set (before the report is sent) when the receiving thread reported this peer's success.</summary>
+    public bool ReportedOnReceipt
+    {
+        get => Volatile.Read(ref _reportedOnReceipt);
+        set => Volatile.Write(ref _reportedOnReceipt, value);
+    }
 
     /// <summary>Called on the control loop when the master commences this operation.</summary>
     public void OnCommenced(ulong sequence, PeerId[] ring, CollectiveRun? run, LinkSlot?[] slots)

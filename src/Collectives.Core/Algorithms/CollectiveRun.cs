@@ -14,6 +14,7 @@ internal abstract class CollectiveRun : IInboundSink
     private readonly TaskCompletionSource _localDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _quiet = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _attention = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _unitsLeft;
     private int _active;
     private int _closed;
@@ -40,9 +41,17 @@ internal abstract class CollectiveRun : IInboundSink
 
     /// <summary>
     /// Runs on the thread that processed the last piece, right after <see cref="LocalCompletion"/> succeeded (not when
-    /// the run completes in <see cref="Start"/>): lets the owner report at once instead of after a thread hop.
+    /// the run completes in <see cref="Start"/>): lets the owner report at once instead of after a thread hop. Returns
+    /// whether it did; if not, <see cref="Attention"/> completes so the owner's waiting caller takes over.
     /// </summary>
-    internal Action? LocalSuccess { get; set; }
+    internal Func<bool>? LocalSuccess { get; set; }
+
+    /// <summary>
+    /// Completes when the caller has something to do: the local part failed, or succeeded without
+    /// <see cref="LocalSuccess"/> having reported it. A success that was reported wakes nobody: the caller sleeps on
+    /// until the verdict (one thread wake-up less per op).
+    /// </summary>
+    public Task Attention => _attention.Task;
 
     /// <summary>Test seam: runs right after early pieces were released, to widen the window in which they race the start.</summary>
     internal Action? AfterPiecesReleased { get; set; }
@@ -97,12 +106,15 @@ internal abstract class CollectiveRun : IInboundSink
             {
                 OnAllPiecesArrived();
                 _localDone.TrySetResult();
-                LocalSuccess?.Invoke();
+                if (LocalSuccess?.Invoke() != true)
+                {
+                    _attention.TrySetResult();
+                }
             }
         }
         catch (ProtocolViolationException e)
         {
-            _localDone.TrySetException(e);
+            FailLocal(e);
             throw;
         }
         finally
@@ -112,10 +124,16 @@ internal abstract class CollectiveRun : IInboundSink
     }
 
     /// <inheritdoc />
-    public void OnSourceFailed(Exception reason) => _localDone.TrySetException(reason);
+    public void OnSourceFailed(Exception reason) => FailLocal(reason);
 
     /// <summary>Fails the local part (progress deadline, verdict, cancellation).</summary>
-    public void Fail(Exception reason) => _localDone.TrySetException(reason);
+    public void Fail(Exception reason) => FailLocal(reason);
+
+    private void FailLocal(Exception reason)
+    {
+        _localDone.TrySetException(reason);
+        _attention.TrySetResult();
+    }
 
     /// <summary>
     /// Stops the run: frames not yet sent are skipped and frames still arriving are ignored. Call
