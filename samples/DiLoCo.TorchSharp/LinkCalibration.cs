@@ -16,6 +16,36 @@ internal sealed class LinkCalibration(Communicator peer, ThrottledRelay relay, S
     /// <summary>This peer's compute-only phases, seconds each.</summary>
     public List<double> ComputePhases { get; } = [];
 
+    /// <summary>The slowest peer's mean of every measured round, seconds, in order.</summary>
+    public List<double> ComputeRounds { get; } = [];
+
+    /// <summary>
+    /// Compute-only that has settled: after <paramref name="warmUp"/> untimed phases, rounds of
+    /// <paramref name="phases"/> phases (each <see cref="MeasureComputeAsync"/>) until two consecutive rounds agree
+    /// within 10 % or <paramref name="maxRounds"/> rounds ran; returns the mean of the last two rounds. Early rounds
+    /// can be slower than the rest (JIT tiers, allocator, page faults), and the link is calibrated against this figure,
+    /// so it must be the one the training will see.
+    /// </summary>
+    public async Task<(double Seconds, bool Settled)> MeasureSettledComputeAsync(TorchPeer model, int warmUp, int phases, int maxRounds, ulong tag)
+    {
+        double previous = await MeasureComputeAsync(model, warmUp, phases, tag);
+        for (int round = 1; round < maxRounds; round++)
+        {
+            double current = await MeasureComputeAsync(model, 0, phases, tag + (2 * (ulong)round));
+            if (Agree(previous, current))
+            {
+                return ((previous + current) / 2, true);
+            }
+
+            previous = current;
+        }
+
+        return (previous, false);
+    }
+
+    /// <summary>Two compute-only figures agree when they differ by at most 10 % of the smaller.</summary>
+    public static bool Agree(double a, double b) => Math.Abs(a - b) <= 0.1 * Math.Min(a, b);
+
     /// <summary>
     /// Seconds per H inner steps, all peers computing at once, free-running (no barrier between phases, as in an
     /// outer loop whose communication is hidden): the slowest peer's mean over <paramref name="phases"/> phases that
@@ -41,7 +71,9 @@ internal sealed class LinkCalibration(Communicator peer, ThrottledRelay relay, S
             ComputePhases.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
 
-        return await MaxAsync(ComputePhases.TakeLast(phases).Average(), tag + 1);
+        double slowest = await MaxAsync(ComputePhases.TakeLast(phases).Average(), tag + 1);
+        ComputeRounds.Add(slowest);
+        return slowest;
     }
 
     /// <summary>Sets the link rate (or keeps the fixed one) and returns it with the all-reduce time it gives (peers idle).</summary>

@@ -10,7 +10,7 @@ namespace DiLoCo.TorchSharp;
 /// </summary>
 internal sealed class ThrottledRelay : IAsyncDisposable
 {
-    private const int Chunk = 16 << 10;
+    private const int Chunk = 64 << 10;
     private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
     private readonly IPEndPoint _target;
     private readonly CancellationTokenSource _stop = new();
