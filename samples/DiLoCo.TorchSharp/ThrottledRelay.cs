@@ -26,7 +26,9 @@ internal sealed class ThrottledRelay : IAsyncDisposable
         _tokens = Burst;
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(64);
-        _ = AcceptLoopAsync();
+        // Off the creator's synchronization context: the relay is created on the training thread, whose queue is not
+        // served while it computes, so continuations posted there would freeze the link during the inner steps.
+        _ = Task.Run(AcceptLoopAsync);
     }
 
     /// <summary>The link rate; may be changed while running (calibration).</summary>
@@ -43,10 +45,10 @@ internal sealed class ThrottledRelay : IAsyncDisposable
         {
             while (true)
             {
-                Socket inbound = await _listener.AcceptAsync(_stop.Token);
+                Socket inbound = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
                 var outbound = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 inbound.NoDelay = true;
-                await outbound.ConnectAsync(_target, _stop.Token);
+                await outbound.ConnectAsync(_target, _stop.Token).ConfigureAwait(false);
                 lock (_sockets)
                 {
                     _sockets.Add(inbound);
@@ -69,7 +71,7 @@ internal sealed class ThrottledRelay : IAsyncDisposable
         {
             while (true)
             {
-                int n = await from.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+                int n = await from.ReceiveAsync(buffer, SocketFlags.None, _stop.Token).ConfigureAwait(false);
                 if (n == 0)
                 {
                     break;
@@ -77,12 +79,12 @@ internal sealed class ThrottledRelay : IAsyncDisposable
 
                 if (throttled)
                 {
-                    await TakeAsync(n);
+                    await TakeAsync(n).ConfigureAwait(false);
                 }
 
                 for (int sent = 0; sent < n;)
                 {
-                    sent += await to.SendAsync(buffer.AsMemory(sent, n - sent), SocketFlags.None, _stop.Token);
+                    sent += await to.SendAsync(buffer.AsMemory(sent, n - sent), SocketFlags.None, _stop.Token).ConfigureAwait(false);
                 }
             }
         }
@@ -129,7 +131,7 @@ internal sealed class ThrottledRelay : IAsyncDisposable
             }
 
             long sleep = Stopwatch.GetTimestamp();
-            await Task.Delay(TimeSpan.FromSeconds(Math.Max(wait, 0.001)), _stop.Token);
+            await Task.Delay(TimeSpan.FromSeconds(Math.Max(wait, 0.001)), _stop.Token).ConfigureAwait(false);
             double late = Stopwatch.GetElapsedTime(sleep).TotalSeconds - Math.Max(wait, 0.001);
             lock (_bucket)
             {
