@@ -16,6 +16,9 @@ internal sealed class LinkCalibration(Communicator peer, ThrottledRelay relay, S
     /// <summary>This peer's compute-only phases, seconds each.</summary>
     public List<double> ComputePhases { get; } = [];
 
+    /// <summary>This process's CPU seconds per all-reduce of the parameters in the last calibration round (peers idle: all of it is communication, the relay's included).</summary>
+    public double ReduceCpu { get; private set; }
+
     /// <summary>The slowest peer's mean of every measured round, seconds, in order.</summary>
     public List<double> ComputeRounds { get; } = [];
 
@@ -102,12 +105,17 @@ internal sealed class LinkCalibration(Communicator peer, ThrottledRelay relay, S
     {
         float[] buffer = new float[TorchPeer.ParameterCount];
         var times = new List<double>();
+        TimeSpan cpu = TimeSpan.Zero;
         for (int i = 0; i <= repeats; i++)
         {
+            TimeSpan cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
             long start = Stopwatch.GetTimestamp();
             await peer.AllReduceAsync(buffer.AsMemory(), ReduceOp.Avg, tag + (ulong)i);
             times.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+            cpu += i > 0 ? Process.GetCurrentProcess().TotalProcessorTime - cpuStart : TimeSpan.Zero;
         }
+
+        ReduceCpu = cpu.TotalSeconds / repeats;
 
         return await MaxAsync(times.Skip(1).Order().ElementAt(repeats / 2), tag + 9);
     }

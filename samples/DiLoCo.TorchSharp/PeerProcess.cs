@@ -51,7 +51,7 @@ internal static class PeerProcess
         var links = new LinkCalibration(peer, relay, settings);
         (double computeBefore, bool settledBefore) = await links.MeasureSettledComputeAsync(scratch, warmUp: 24, phases: 8, maxRounds: 5, tag: 700);
         (double linkRate, double reduce) = await links.CalibrateAsync(computeBefore, fixedRate);
-        Console.WriteLine($"rank {rank}: compute-only {computeBefore * 1000:F0} ms per H steps, link {linkRate / 1e6:F2} MB/s, all-reduce {reduce * 1000:F0} ms");
+        Console.WriteLine($"rank {rank}: compute-only {computeBefore * 1000:F0} ms per H steps, link {linkRate / 1e6:F2} MB/s, all-reduce {reduce * 1000:F0} ms, {links.ReduceCpu * 1000:F1} ms CPU per all-reduce in this process");
 
         using var curve = rank == 0 ? File.Create(Path.Combine(work, "curve.bin")) : null;
         int trainingThread = ComputePolicy.CurrentThreadId();
