@@ -10,7 +10,8 @@ namespace DiLoCo.TorchSharp;
 /// implementation passes temporary <see cref="Scalar"/>s (converted from doubles) to in-place operations: once the
 /// JIT has optimized the step, the temporary can be collected and finalized while libtorch still reads it, and the step
 /// fails with "Expected false to be true" from <c>c10::Scalar::toDouble</c> (seen in about one run in four with
-/// tiered compilation off). Here every scalar lives in a field or a <c>using</c> until the operation has returned.
+/// tiered compilation off). Here every scalar, alpha included (TorchSharp's overloads without one make a temporary), lives in a
+/// field or a <c>using</c> until the operation has returned.
 /// </summary>
 internal sealed class AdamW : IDisposable
 {
@@ -24,6 +25,7 @@ internal sealed class AdamW : IDisposable
     private readonly Scalar _oneMinusBeta1 = (1 - Beta1).ToScalar();
     private readonly Scalar _oneMinusBeta2 = (1 - Beta2).ToScalar();
     private readonly Scalar _epsilon = 1e-8.ToScalar();
+    private readonly Scalar _one = 1.0.ToScalar(); // explicit: add_(Scalar) without alpha makes a temporary one
     private readonly double _learningRate;
     private long _step;
 
@@ -64,7 +66,7 @@ internal sealed class AdamW : IDisposable
 
             _firstMoments[i].mul_(_beta1).add_(grad, alpha: _oneMinusBeta1);
             _secondMoments[i].mul_(_beta2).addcmul_(grad, grad, value: _oneMinusBeta2);
-            Tensor denominator = _secondMoments[i].sqrt().div_(sqrtBiasCorrection2).add_(_epsilon);
+            Tensor denominator = _secondMoments[i].sqrt().div_(sqrtBiasCorrection2).add_(_epsilon, _one);
             _parameters[i].addcdiv_(_firstMoments[i], denominator, value: negativeStepSize);
         }
     }
@@ -76,7 +78,7 @@ internal sealed class AdamW : IDisposable
             moment.Dispose();
         }
 
-        foreach (Scalar scalar in new[] { _beta1, _beta2, _oneMinusBeta1, _oneMinusBeta2, _epsilon })
+        foreach (Scalar scalar in new[] { _beta1, _beta2, _oneMinusBeta1, _oneMinusBeta2, _epsilon, _one })
         {
             scalar.Dispose();
         }
