@@ -116,12 +116,15 @@ internal static class Coordinator
         var log = new StreamWriter(Path.Combine(work, $"peer{rank}.log")) { AutoFlush = true };
         logs.Add(log);
         bool echo = Environment.GetEnvironmentVariable("DILOCO_TRACE") == "1";
+        var clock = Stopwatch.StartNew();
         void Forward(string? line)
         {
             if (line is null)
             {
                 return;
             }
+
+            line = string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds,7:F1}s {line}"); // when it arrived, to locate stalls
 
             lock (log)
             {

@@ -112,6 +112,10 @@ internal sealed class LinkCalibration(Communicator peer, ThrottledRelay relay, S
             long start = Stopwatch.GetTimestamp();
             await peer.AllReduceAsync(buffer.AsMemory(), ReduceOp.Avg, tag + (ulong)i);
             times.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+            if (times[^1] > 2)
+            {
+                Console.WriteLine($"calibration all-reduce (tag {tag + (ulong)i}) took {times[^1]:F1} s");
+            }
             cpu += i > 0 ? Process.GetCurrentProcess().TotalProcessorTime - cpuStart : TimeSpan.Zero;
         }
 

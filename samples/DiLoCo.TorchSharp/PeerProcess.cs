@@ -43,13 +43,16 @@ internal static class PeerProcess
             ProgressTimeout = TimeSpan.FromSeconds(60),
             MasterTimeout = TimeSpan.FromSeconds(20),
         });
+        Console.WriteLine($"rank {rank}: connecting");
         await JoinAsync(peer, settings.Peers);
         Console.WriteLine($"rank {rank}: accepted, world {peer.WorldSizes.PeerGroup}, training thread's scheduler policy {ComputePolicy.CurrentSchedulerPolicy()} ({settings.ComputePolicy})");
 
         // Compute-only phases train a scratch model of the same shape, so that the measured model starts untouched.
         using var scratch = new TorchPeer(rank + 1000, train, settings.Batch, settings.InnerLearningRate);
         var links = new LinkCalibration(peer, relay, settings);
+        Console.WriteLine($"rank {rank}: measuring compute-only");
         (double computeBefore, bool settledBefore) = await links.MeasureSettledComputeAsync(scratch, warmUp: 24, phases: 8, maxRounds: 5, tag: 700);
+        Console.WriteLine($"rank {rank}: calibrating the link");
         (double linkRate, double reduce) = await links.CalibrateAsync(computeBefore, fixedRate);
         Console.WriteLine($"rank {rank}: compute-only {computeBefore * 1000:F0} ms per H steps, link {linkRate / 1e6:F2} MB/s, all-reduce {reduce * 1000:F0} ms, {links.ReduceCpu * 1000:F1} ms CPU per all-reduce in this process");
 
