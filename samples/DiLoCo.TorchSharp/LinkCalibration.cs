@@ -88,12 +88,13 @@ internal sealed class LinkCalibration(Communicator peer, ThrottledRelay relay, S
         {
             relay.BytesPerSecond = rate;
             double reduce = await MeasureAllReduceAsync(repeats: 5, Tag + 10 + ((ulong)round * 10));
+            Console.WriteLine($"calibration round {round}: link {rate / 1e6:F3} MB/s, all-reduce {reduce * 1000:F1} ms (target {target * 1000:F1} ms)");
             if (fixedRate is not null || round == 4 || Math.Abs(reduce - target) < 0.05 * target)
             {
                 return (rate, reduce);
             }
 
-            rate *= reduce / target;
+            rate *= Math.Clamp(reduce / target, 0.25, 4); // bounded: one disturbed round must not throw the rate far off
         }
     }
 

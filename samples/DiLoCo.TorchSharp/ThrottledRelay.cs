@@ -18,6 +18,7 @@ internal sealed class ThrottledRelay : IAsyncDisposable
     private readonly List<Socket> _sockets = [];
     private double _tokens;
     private long _refilled = Stopwatch.GetTimestamp();
+    private double _bytesPerSecond;
 
     public ThrottledRelay(IPEndPoint target, double bytesPerSecond)
     {
@@ -31,8 +32,25 @@ internal sealed class ThrottledRelay : IAsyncDisposable
         _ = Task.Run(AcceptLoopAsync);
     }
 
-    /// <summary>The link rate; may be changed while running (calibration).</summary>
-    public double BytesPerSecond { get; set; }
+    /// <summary>
+    /// The link rate; may be changed while running (calibration). A change also caps the credit at the new burst: the
+    /// credit earned at the start-up rate (1 GB/s, a 5 MB burst) once let the first all-reduces at a calibrated rate
+    /// through unthrottled, the calibration then cut the rate 4–6× per round, and the next round's all-reduces took
+    /// seconds each (the "stalled" 2-peer runs).
+    /// </summary>
+    public double BytesPerSecond
+    {
+        get => _bytesPerSecond;
+        set
+        {
+            lock (_bucket)
+            {
+                _bytesPerSecond = value;
+                _tokens = Math.Min(_tokens, Burst);
+                _refilled = Stopwatch.GetTimestamp();
+            }
+        }
+    }
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
 
