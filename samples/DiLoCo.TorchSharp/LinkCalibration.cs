@@ -23,15 +23,26 @@ internal sealed class LinkCalibration(Communicator peer, ThrottledRelay relay, S
     public List<double> ComputeRounds { get; } = [];
 
     /// <summary>
-    /// Compute-only that has settled: after <paramref name="warmUp"/> untimed phases, rounds of
+    /// Compute-only that has settled: after <paramref name="warmUp"/> untimed phases, and at least
+    /// <paramref name="minWarmUp"/> of them (a fresh peer computes up to 2× slower for its first several seconds, however
+    /// many steps it ran: two slow rounds could agree with each other and pass for settled), rounds of
     /// <paramref name="phases"/> phases (each <see cref="MeasureComputeAsync"/>) until two consecutive rounds agree
     /// within 10 % or <paramref name="maxRounds"/> rounds ran; returns the mean of the last two rounds. Early rounds
     /// can be slower than the rest (JIT tiers, allocator, page faults), and the link is calibrated against this figure,
     /// so it must be the one the training will see.
     /// </summary>
-    public async Task<(double Seconds, bool Settled)> MeasureSettledComputeAsync(TorchPeer model, int warmUp, int phases, int maxRounds, ulong tag)
+    public async Task<(double Seconds, bool Settled)> MeasureSettledComputeAsync(TorchPeer model, int warmUp, TimeSpan minWarmUp, int phases, int maxRounds, ulong tag)
     {
-        double previous = await MeasureComputeAsync(model, warmUp, phases, tag);
+        long started = Stopwatch.GetTimestamp();
+        for (int phase = 0; phase < warmUp || Stopwatch.GetElapsedTime(started) < minWarmUp; phase++)
+        {
+            for (int h = 0; h < settings.InnerSteps; h++)
+            {
+                model.InnerStep();
+            }
+        }
+
+        double previous = await MeasureComputeAsync(model, 0, phases, tag);
         for (int round = 1; round < maxRounds; round++)
         {
             double current = await MeasureComputeAsync(model, 0, phases, tag + (2 * (ulong)round));

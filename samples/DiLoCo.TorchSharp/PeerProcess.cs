@@ -51,7 +51,7 @@ internal static class PeerProcess
         using var scratch = new TorchPeer(rank + 1000, train, settings.Batch, settings.InnerLearningRate);
         var links = new LinkCalibration(peer, relay, settings);
         Console.WriteLine($"rank {rank}: measuring compute-only");
-        (double computeBefore, bool settledBefore) = await links.MeasureSettledComputeAsync(scratch, warmUp: 24, phases: 8, maxRounds: 5, tag: 700);
+        (double computeBefore, bool settledBefore) = await links.MeasureSettledComputeAsync(scratch, warmUp: 24, minWarmUp: TimeSpan.FromSeconds(10), phases: 8, maxRounds: 5, tag: 700);
         Console.WriteLine($"rank {rank}: calibrating the link");
         (double linkRate, double reduce) = await links.CalibrateAsync(computeBefore, fixedRate);
         Console.WriteLine($"rank {rank}: compute-only {computeBefore * 1000:F0} ms per H steps, link {linkRate / 1e6:F2} MB/s, all-reduce {reduce * 1000:F0} ms, {links.ReduceCpu * 1000:F1} ms CPU per all-reduce in this process");
@@ -71,7 +71,7 @@ internal static class PeerProcess
         Console.WriteLine($"rank {rank}: CPU by thread name, ms per outer step: {string.Join(", ", ThreadCpu.ByName().Select(t => (t.Key, Ms: (t.Value - namesBefore.GetValueOrDefault(t.Key)) * 1000 / settings.OuterSteps)).Where(t => t.Ms >= 0.5).OrderByDescending(t => t.Ms).Select(t => $"{t.Key} {t.Ms:F1}"))}");
 
         // Measured again after training, in case the machine's load changed during the run; the table uses the mean.
-        (double computeAfter, bool settledAfter) = await links.MeasureSettledComputeAsync(scratch, warmUp: 2, phases: 8, maxRounds: 3, tag: 760);
+        (double computeAfter, bool settledAfter) = await links.MeasureSettledComputeAsync(scratch, warmUp: 2, minWarmUp: TimeSpan.Zero, phases: 8, maxRounds: 3, tag: 760);
         Console.WriteLine($"rank {rank}: compute-only after training {computeAfter * 1000:F0} ms");
         Console.WriteLine($"rank {rank}: compute phases (ms): {string.Join(' ', links.ComputePhases.Select(p => (p * 1000).ToString("F0", CultureInfo.InvariantCulture)))}");
         Console.WriteLine($"rank {rank}: compute rounds, slowest peer (ms): {string.Join(' ', links.ComputeRounds.Select(p => (p * 1000).ToString("F0", CultureInfo.InvariantCulture)))}; settled before {settledBefore}, after {settledAfter}");
