@@ -12,7 +12,8 @@ internal sealed record ModeResult(string Mode, PeerReport[] Peers, double[] Loss
 
 /// <summary>
 /// Runs every mode with a fresh master and one process per peer, collects the peers' reports and evaluates rank 0's
-/// outer parameters after every outer step. The first run calibrates the links; later runs reuse its rate.
+/// outer parameters after every outer step. Every run calibrates its own links against the compute-only time it
+/// measured just before (machine load changes between runs), unless a fixed rate is given.
 /// </summary>
 internal static class Coordinator
 {
@@ -27,7 +28,6 @@ internal static class Coordinator
             string work = Path.Combine(Path.GetTempPath(), $"diloco-{Environment.ProcessId}-{mode}");
             Directory.CreateDirectory(work);
             PeerReport[] peers = await RunPeersAsync(settings, mode, rate, work);
-            rate ??= peers[0].LinkRate;
             var result = new ModeResult(mode, peers, Evaluate(Path.Combine(work, "curve.bin"), eval, settings),
                 (long)settings.OuterSteps * settings.InnerSteps * settings.Batch * settings.Peers);
             Console.WriteLine(Report.Summary(result));
@@ -103,7 +103,7 @@ internal static class Coordinator
             "--role", "peer", "--rank", $"{rank}", "--mode", mode, "--master", master.ToString(), "--work", work,
             "--peers", $"{settings.Peers}", "--inner", $"{settings.InnerSteps}", "--outer", $"{settings.OuterSteps}", "--batch", $"{settings.Batch}",
             "--link-fraction", settings.LinkFraction.ToString(CultureInfo.InvariantCulture), "--data", settings.Data,
-            "--compute-nice", $"{settings.ComputeNice}",
+            "--compute-policy", $"{settings.ComputePolicy}",
         ];
         arguments.ToList().ForEach(start.ArgumentList.Add);
         if (rate is { } fixedRate)
@@ -116,12 +116,15 @@ internal static class Coordinator
         var log = new StreamWriter(Path.Combine(work, $"peer{rank}.log")) { AutoFlush = true };
         logs.Add(log);
         bool echo = Environment.GetEnvironmentVariable("DILOCO_TRACE") == "1";
+        var clock = Stopwatch.StartNew();
         void Forward(string? line)
         {
             if (line is null)
             {
                 return;
             }
+
+            line = string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds,7:F1}s {line}"); // when it arrived, to locate stalls
 
             lock (log)
             {

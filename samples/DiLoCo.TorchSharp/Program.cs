@@ -1,7 +1,7 @@
 using System.Globalization;
 using DiLoCo.TorchSharp;
 
-// Usage: DiLoCo.TorchSharp [--peers 4 --inner 16 --outer 25 --batch 32 --modes ddp,diloco,async --link-fraction 0.9 --compute-nice 5
+// Usage: DiLoCo.TorchSharp [--peers 4 --inner 16 --outer 25 --batch 32 --modes ddp,diloco,async --link-fraction 0.9 --compute-policy idle|normal|nice:N
 //                           --rate BYTES_PER_S --data data/mnist/package/src/digits --out .]
 // The program starts a master and spawns one process per peer for every mode; each peer process runs this program
 // again with --role peer (see PeerProcess).
@@ -15,7 +15,7 @@ var settings = new Settings(
     InnerLearningRate: 1e-3,
     LinkFraction: double.Parse(Option("link-fraction", "0.9"), CultureInfo.InvariantCulture),
     Data: Path.GetFullPath(Option("data", "data/mnist/package/src/digits")),
-    ComputeNice: int.Parse(Option("compute-nice", "5"), CultureInfo.InvariantCulture));
+    ComputePolicy: ComputePolicy.Parse(Option("compute-policy", "idle")));
 
 if (Option("role", "coordinator") == "peer")
 {

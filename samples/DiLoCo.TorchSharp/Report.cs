@@ -20,32 +20,34 @@ internal static class Report
 
     public static string Table(Settings settings, IReadOnlyList<ModeResult> runs)
     {
-        PeerReport first = runs[0].Peers[0];
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{settings.Peers} peers, each in its own process, H = {settings.InnerSteps} inner steps (AdamW, lr {settings.InnerLearningRate}, batch {settings.Batch}) per outer step, {settings.OuterSteps} outer steps; every peer's inbound link limited to {first.LinkRate / 1e6:F2} MB/s, chosen so that one all-reduce of the {TorchPeer.ParameterCount:N0} float32 parameters (peers idle) takes {settings.LinkFraction:P0} of the compute-only time of H inner steps.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{settings.Peers} peers, each in its own process, H = {settings.InnerSteps} inner steps (AdamW, lr {settings.InnerLearningRate}, batch {settings.Batch}) per outer step, {settings.OuterSteps} outer steps, training thread's scheduling: {settings.ComputePolicy}. Each mode's run sets every peer's inbound link so that one all-reduce of the {TorchPeer.ParameterCount:N0} float32 parameters (peers idle) takes {settings.LinkFraction:P0} of the compute-only time of H inner steps measured just before, in the same processes (unless --rate fixes it).");
         text.AppendLine();
-        text.AppendLine("| mode | final eval loss | bytes sent per sample | time per outer step (rank 0) | compute-only (same processes) | ratio | slowest peer's ratio | rank 0's inner steps | rank 0's optimizer call: blocked on background or reduce / sync / peers-pending |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        text.AppendLine("| mode | final eval loss | bytes sent per sample | link | all-reduce, peers idle | compute-only before / after training | time per outer step (rank 0) | ratio | slowest peer's ratio | rank 0's inner steps | rank 0's optimizer call: blocked on background or reduce / sync / peers-pending | rank 0's reduction, start to end | CPU per outer step, rank 0: training thread / other threads |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (ModeResult run in runs)
         {
-            double computeOnly = run.Peers[0].ComputeOnly;
-            double perOuter = PerOuterStep(run.Peers[0]);
+            PeerReport rank0 = run.Peers[0];
+            double computeOnly = rank0.ComputeOnly;
+            double perOuter = PerOuterStep(rank0);
             double slowest = run.Peers.Max(PerOuterStep);
             long bytes = run.Peers.Sum(p => p.Steps.Sum(s => s.TxBytes));
-            string inner = run.Mode == "ddp" ? "–" : $"{Rank0(run, s => s.Inner) * 1000:F0} ms";
-            string call = run.Mode == "ddp" ? "–" : string.Create(CultureInfo.InvariantCulture,
+            bool ddp = run.Mode == "ddp";
+            string inner = ddp ? "–" : $"{Rank0(run, s => s.Inner) * 1000:F0} ms";
+            string call = ddp ? "–" : string.Create(CultureInfo.InvariantCulture,
                 $"{Rank0(run, s => s.Step) * 1000:F1} ms: {Rank0(run, s => s.CommunicationWait) * 1000:F1} / {Rank0(run, s => s.SharedStateSync) * 1000:F1} / {Rank0(run, s => s.PeersPending) * 1000:F1} ms");
+            string reduction = ddp ? "–" : $"{rank0.Steps.Skip(WarmUp).Where(s => s.Reduction > 0).DefaultIfEmpty().Average(s => s?.Reduction ?? 0) * 1000:F0} ms";
+            string settled = LinkCalibration.Agree(rank0.ComputeBefore, rank0.ComputeAfter) ? "" : " (differ > 10 %)";
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {Name(run.Mode)} | {run.Losses[^1]:F4} | {(double)bytes / run.Samples:F1} | {perOuter * 1000:F0} ms | {computeOnly * 1000:F0} ms | {perOuter / computeOnly:F2}× | {slowest / computeOnly:F2}× | {inner} | {call} |");
+                $"| {Name(run.Mode)} | {run.Losses[^1]:F4} | {(double)bytes / run.Samples:F1} | {rank0.LinkRate / 1e6:F2} MB/s | {rank0.Reduce * 1000:F0} ms | {rank0.ComputeBefore * 1000:F0} / {rank0.ComputeAfter * 1000:F0} ms{settled} | {perOuter * 1000:F0} ms | {perOuter / computeOnly:F2}× | {slowest / computeOnly:F2}× | {inner} | {call} | {reduction} | {rank0.CpuTraining * 1000:F1} / {rank0.CpuOther * 1000:F1} ms |");
         }
 
         text.AppendLine();
-        text.AppendLine("Compute-only: in the same peer processes, before training (after 24 untimed warm-up phases) and after it, every peer runs 12 phases of H inner steps (on a scratch model) at once without communicating, free-running; each time the slowest peer's mean; the table uses the mean of before and after. Each run measures its own:");
+        text.AppendLine("Compute-only: in the same peer processes and on the same (training) thread with the same scheduling, every peer runs phases of H inner steps on a scratch model at once without communicating, free-running; a round is the slowest peer's mean over 8 phases. Before training: 24 untimed warm-up phases, then rounds until two consecutive ones agree within 10 % (at most 5), their mean; after training the same with at most 3 rounds. \"Ratio\" divides rank 0's time per outer step (H inner steps + the optimizer's call, mean after two warm-up steps) by the mean of before and after. Slowest peer's inner steps during training:");
         foreach (ModeResult run in runs)
         {
-            PeerReport peer = run.Peers[0];
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"- {Name(run.Mode)}: compute-only {peer.ComputeBefore * 1000:F0} ms before, {peer.ComputeAfter * 1000:F0} ms after; slowest peer's inner steps during training {run.Peers.Max(p => p.Steps.Skip(WarmUp).Average(s => s.Inner)) * 1000:F0} ms; all-reduce at the chosen rate, peers idle: {peer.Reduce * 1000:F0} ms");
+                $"- {Name(run.Mode)}: {run.Peers.Max(p => p.Steps.Skip(WarmUp).Average(s => s.Inner)) * 1000:F0} ms; compute rounds (ms): {string.Join(' ', run.Peers[0].ComputeRounds.Select(r => (r * 1000).ToString("F0", CultureInfo.InvariantCulture)))}");
         }
 
         return text.ToString();

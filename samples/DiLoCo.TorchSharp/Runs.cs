@@ -5,14 +5,15 @@ using Collectives.Optimizers;
 
 namespace DiLoCo.TorchSharp;
 
-internal sealed record Settings(int Peers, int InnerSteps, int OuterSteps, int Batch, double InnerLearningRate, double LinkFraction, string Data, int ComputeNice);
+internal sealed record Settings(int Peers, int InnerSteps, int OuterSteps, int Batch, double InnerLearningRate, double LinkFraction, string Data, ComputePolicy ComputePolicy);
 
 /// <summary>One outer step as one peer saw it (seconds; the optimizer's timings are zero for DDP).</summary>
 internal sealed record StepRecord(double Inner, double Step, long TxBytes, double CommunicationWait, double SharedStateSync, double PeersPending,
     double Kernels, double Launch, bool AcceptedPeers, long SyncRxBytes, double Reduction);
 
 /// <summary>What one peer process reports to the coordinator.</summary>
-internal sealed record PeerReport(int Rank, string Mode, double ComputeOnly, double ComputeBefore, double ComputeAfter, List<double> ComputePhases, double LinkRate, double Reduce, List<StepRecord> Steps);
+internal sealed record PeerReport(int Rank, string Mode, double ComputeOnly, double ComputeBefore, double ComputeAfter, List<double> ComputePhases,
+    List<double> ComputeRounds, bool ComputeSettled, double LinkRate, double Reduce, List<StepRecord> Steps, double CpuTraining, double CpuOther);
 
 /// <summary>The three training modes, as one peer runs them; the peers share the data streams' seeds and the sample budget.</summary>
 internal static class Runs

@@ -10,7 +10,7 @@ namespace DiLoCo.TorchSharp;
 /// </summary>
 internal sealed class ThrottledRelay : IAsyncDisposable
 {
-    private const int Chunk = 16 << 10;
+    private const int Chunk = 64 << 10;
     private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
     private readonly IPEndPoint _target;
     private readonly CancellationTokenSource _stop = new();
@@ -18,6 +18,7 @@ internal sealed class ThrottledRelay : IAsyncDisposable
     private readonly List<Socket> _sockets = [];
     private double _tokens;
     private long _refilled = Stopwatch.GetTimestamp();
+    private double _bytesPerSecond;
 
     public ThrottledRelay(IPEndPoint target, double bytesPerSecond)
     {
@@ -26,11 +27,30 @@ internal sealed class ThrottledRelay : IAsyncDisposable
         _tokens = Burst;
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(64);
-        _ = AcceptLoopAsync();
+        // Off the creator's synchronization context: the relay is created on the training thread, whose queue is not
+        // served while it computes, so continuations posted there would freeze the link during the inner steps.
+        _ = Task.Run(AcceptLoopAsync);
     }
 
-    /// <summary>The link rate; may be changed while running (calibration).</summary>
-    public double BytesPerSecond { get; set; }
+    /// <summary>
+    /// The link rate; may be changed while running (calibration). A change also caps the credit at the new burst: the
+    /// credit earned at the start-up rate (1 GB/s, a 5 MB burst) once let the first all-reduces at a calibrated rate
+    /// through unthrottled, the calibration then cut the rate 4–6× per round, and the next round's all-reduces took
+    /// seconds each (the "stalled" 2-peer runs).
+    /// </summary>
+    public double BytesPerSecond
+    {
+        get => _bytesPerSecond;
+        set
+        {
+            lock (_bucket)
+            {
+                _bytesPerSecond = value;
+                _tokens = Math.Min(_tokens, Burst);
+                _refilled = Stopwatch.GetTimestamp();
+            }
+        }
+    }
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
 
@@ -43,10 +63,10 @@ internal sealed class ThrottledRelay : IAsyncDisposable
         {
             while (true)
             {
-                Socket inbound = await _listener.AcceptAsync(_stop.Token);
+                Socket inbound = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
                 var outbound = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 inbound.NoDelay = true;
-                await outbound.ConnectAsync(_target, _stop.Token);
+                await outbound.ConnectAsync(_target, _stop.Token).ConfigureAwait(false);
                 lock (_sockets)
                 {
                     _sockets.Add(inbound);
@@ -69,7 +89,7 @@ internal sealed class ThrottledRelay : IAsyncDisposable
         {
             while (true)
             {
-                int n = await from.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+                int n = await from.ReceiveAsync(buffer, SocketFlags.None, _stop.Token).ConfigureAwait(false);
                 if (n == 0)
                 {
                     break;
@@ -77,12 +97,12 @@ internal sealed class ThrottledRelay : IAsyncDisposable
 
                 if (throttled)
                 {
-                    await TakeAsync(n);
+                    await TakeAsync(n).ConfigureAwait(false);
                 }
 
                 for (int sent = 0; sent < n;)
                 {
-                    sent += await to.SendAsync(buffer.AsMemory(sent, n - sent), SocketFlags.None, _stop.Token);
+                    sent += await to.SendAsync(buffer.AsMemory(sent, n - sent), SocketFlags.None, _stop.Token).ConfigureAwait(false);
                 }
             }
         }
@@ -129,7 +149,7 @@ internal sealed class ThrottledRelay : IAsyncDisposable
             }
 
             long sleep = Stopwatch.GetTimestamp();
-            await Task.Delay(TimeSpan.FromSeconds(Math.Max(wait, 0.001)), _stop.Token);
+            await Task.Delay(TimeSpan.FromSeconds(Math.Max(wait, 0.001)), _stop.Token).ConfigureAwait(false);
             double late = Stopwatch.GetElapsedTime(sleep).TotalSeconds - Math.Max(wait, 0.001);
             lock (_bucket)
             {

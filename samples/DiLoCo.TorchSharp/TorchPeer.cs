@@ -10,7 +10,7 @@ namespace DiLoCo.TorchSharp;
 internal sealed class TorchPeer : IDisposable
 {
     private readonly Sequential _model;
-    private readonly optim.Optimizer _optimizer;
+    private readonly AdamW _optimizer;
     private readonly MnistDigits _train;
     private readonly Random _batches;
     private readonly int _batch;
@@ -21,7 +21,7 @@ internal sealed class TorchPeer : IDisposable
     {
         torch.manual_seed(100 + rank); // different starting weights: the first shared-state sync elects one for everybody
         _model = NewModel();
-        _optimizer = optim.AdamW(_model.parameters(), lr: learningRate);
+        _optimizer = new AdamW(_model.parameters(), learningRate);
         _train = train;
         _batches = new Random(rank);
         _batch = batch;
@@ -50,9 +50,9 @@ internal sealed class TorchPeer : IDisposable
         OneThread();
         using DisposeScope scope = torch.NewDisposeScope();
         Tensor loss = Loss();
-        _optimizer.zero_grad();
+        _optimizer.ZeroGrad();
         loss.backward();
-        _optimizer.step();
+        _optimizer.Step();
     }
 
     /// <summary>One data-parallel step: the gradients are averaged over the group before AdamW applies them.</summary>
@@ -61,12 +61,12 @@ internal sealed class TorchPeer : IDisposable
         OneThread();
         using DisposeScope scope = torch.NewDisposeScope();
         Tensor loss = Loss();
-        _optimizer.zero_grad();
+        _optimizer.ZeroGrad();
         loss.backward();
         var requests = _model.parameters().Select((p, i) =>
             AllReduceRequest.Create(ParameterTensor.FromPointer(DataPointer(p.grad!), checked((int)p.numel())).Memory, ReduceOp.Avg, (ulong)(i + 1))).ToList();
         AllReduceInfo info = await communicator.AllReduceManyAsync(requests, maxInFlight: 4);
-        _optimizer.step();
+        _optimizer.Step();
         return info;
     }
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 
 namespace DiLoCo.TorchSharp;
 
@@ -13,16 +12,21 @@ internal sealed class TrainingThread : SynchronizationContext, IDisposable
 {
     private readonly BlockingCollection<(SendOrPostCallback Callback, object? State)> _queue = [];
 
-    /// <summary>Runs <paramref name="loop"/> on a new thread whose nice level is raised by <paramref name="nice"/> over the process's (Linux; 0: unchanged).</summary>
-    public static T Run<T>(int nice, Func<Task<T>> loop)
+    /// <summary>Runs <paramref name="loop"/> on a new thread scheduled by <paramref name="policy"/>.</summary>
+    public static T Run<T>(ComputePolicy policy, Func<Task<T>> loop)
     {
         T result = default!;
         Exception? failure = null;
         var thread = new Thread(() =>
         {
-            if (nice != 0 && OperatingSystem.IsLinux() && setpriority(0, gettid(), Math.Min(19, getpriority(0, gettid()) + nice)) != 0)
+            try
             {
-                Console.Error.WriteLine($"setpriority({nice}) failed: {Marshal.GetLastPInvokeError()}");
+                policy.ApplyToCurrentThread();
+            }
+            catch (InvalidOperationException e)
+            {
+                failure = e;
+                return;
             }
 
             using var context = new TrainingThread();
@@ -63,14 +67,4 @@ internal sealed class TrainingThread : SynchronizationContext, IDisposable
     public override void Send(SendOrPostCallback d, object? state) => throw new NotSupportedException("the training thread only takes posts");
 
     public void Dispose() => _queue.Dispose();
-
-    // Linux: a thread's nice level is per thread (PRIO_PROCESS with a thread id); raising it needs no privilege.
-    [DllImport("libc", SetLastError = true)]
-    private static extern int setpriority(int which, int who, int prio);
-
-    [DllImport("libc")]
-    private static extern int getpriority(int which, int who);
-
-    [DllImport("libc")]
-    private static extern int gettid();
 }
