@@ -14,6 +14,10 @@ public sealed partial class Communicator
 {
     private readonly Dictionary<ulong, CollectiveOperation> _operations = [];
     private long _reportsOnReceipt;
+    private long _localWaitRounds;
+
+    /// <summary>Times a caller waited for its local part (one per wake-up; tests check that nothing spins).</summary>
+    internal long LocalWaitRounds => Interlocked.Read(ref _localWaitRounds);
 
     /// <summary>Completion reports sent by the thread that folded the last piece (tests, diagnostics).</summary>
     internal long ReportsOnReceipt => Interlocked.Read(ref _reportsOnReceipt);
@@ -313,20 +317,28 @@ public sealed partial class Communicator
             : new CancellationTokenSource();
         try
         {
-            // Waits while the local part runs, and on after it succeeded if the receiving thread reported that (the
-            // verdict is then the next thing that needs this caller); leaves to fail, or to drain and report.
+            // Waits while the local part runs; leaves to fail, or to drain and report. A success the receiving thread
+            // already reported needs nothing more from this caller than the verdict: it waits for that alone (a source
+            // connection breaking afterwards changes nothing, and a deadline no longer applies).
             while (!operation.Verdict.IsCompleted)
             {
                 Task local = run.LocalCompletion;
-                if (local.IsCompleted && !(local.IsCompletedSuccessfully && operation.ReportedOnReceipt))
+                if (local.IsCompletedSuccessfully && operation.ReportedOnReceipt)
+                {
+                    await ((Task)operation.Verdict).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    break;
+                }
+
+                if (local.IsCompleted)
                 {
                     break;
                 }
 
+                Interlocked.Increment(ref _localWaitRounds);
                 await Task.WhenAny(run.Attention, operation.Verdict, Task.Delay(check, poll.Token)).ConfigureAwait(false);
                 if (run.LocalCompletion.IsCompleted)
                 {
-                    continue; // done here: no cancellation or deadline any more, only the verdict
+                    continue;
                 }
 
                 if (cancellationToken.IsCancellationRequested)
