@@ -183,6 +183,24 @@ public sealed partial class Communicator
         }
     }
 
+    /// <summary>Test seam: freezes only the data connections other peers dialled to this one (it stops reading them).</summary>
+    internal void SimulateInboundStall()
+    {
+        foreach (FramedConnection connection in _router.AllConnections())
+        {
+            connection.InjectStall();
+        }
+    }
+
+    /// <summary>Test seam: breaks only this peer's outbound data links (the peers it sends to see their source fail).</summary>
+    internal void SimulateOutboundLinkFailure()
+    {
+        foreach (OutboundLink link in _links.OpenLinks())
+        {
+            link.Break(new ConnectionLostException(ErrorCode.RankConnectionLost, "outbound links broken by fault injection"));
+        }
+    }
+
     /// <summary>Total collective payload bytes this peer received (all runs).</summary>
     public long BytesReceived => _router.BytesRouted;
 
