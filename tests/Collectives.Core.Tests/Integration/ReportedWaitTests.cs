@@ -1,3 +1,4 @@
+using Collectives.Tests.Internal;
 using NUnit.Framework;
 
 namespace Collectives.Tests.Integration;
@@ -26,7 +27,7 @@ public sealed class ReportedWaitTests
         b.SimulateInboundStall();
         Task<AllReduceInfo> atA = a.AllReduceAsync(data.AsMemory(), new byte[4096].AsMemory(), ReduceOp.Sum, 2);
         Task<AllReduceInfo> atB = b.AllReduceAsync(data.AsMemory(), new byte[4096].AsMemory(), ReduceOp.Sum, 2);
-        await PollUntilAsync(() => a.ReportsOnReceipt >= 2, "a reported op 2 from its receiving thread");
+        await Eventually.HoldsAsync(() => a.ReportsOnReceipt >= 2, LocalRun.Bound, "a reported op 2 from its receiving thread");
 
         long roundsBefore = a.LocalWaitRounds;
         b.SimulateOutboundLinkFailure(); // a's run now sees its source fail, after its report
@@ -46,21 +47,6 @@ public sealed class ReportedWaitTests
         catch (Exception e)
         {
             return e;
-        }
-    }
-
-    /// <summary>Waits, bounded, for a condition that other threads make true (checked every 5 ms).</summary>
-    private static async Task PollUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + LocalRun.Bound;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"timed out waiting until {what}");
-            }
-
-            await Task.Delay(5);
         }
     }
 }

@@ -1,3 +1,4 @@
+using Collectives.Tests.Internal;
 using System.Collections.Concurrent;
 using Collectives.SharedState;
 using NUnit.Framework;
@@ -156,7 +157,7 @@ public sealed class UnobservedTaskTests
         victim.SimulateStall(true);
         long before = run.Peers[0].BytesReceived;
         Task[] calls = run.Peers.Select(p => (Task)p.AllReduceAsync(AllReduceTests.CreateFilled(Elements, 1).AsMemory(), ReduceOp.Sum, tag)).ToArray();
-        await WaitUntilAsync(() => run.Peers.Take(run.Peers.Count - 1).Any(p => p.BytesReceived > before) || calls.Any(c => c.IsCompleted));
+        await Eventually.HoldsAsync(() => run.Peers.Take(run.Peers.Count - 1).Any(p => p.BytesReceived > before) || calls.Any(c => c.IsCompleted), LocalRun.Bound);
         Task faulted = fault(victim);
         foreach (Task call in calls)
         {
@@ -193,7 +194,7 @@ public sealed class UnobservedTaskTests
         var sets = weights.Select((w, i) => new SharedTensorSet(i == 2 ? 0UL : 3UL, [SharedTensor.Create("w", w.AsMemory())])).ToArray();
         run.Peers[1].SimulateStall(true);
         Task[] syncs = run.Peers.Select((p, i) => (Task)p.SynchronizeSharedStateAsync(sets[i])).ToArray();
-        await WaitUntilAsync(() => run.Peers[2].SharedStateBytesReceived > 0 || syncs.Any(s => s.IsCompleted));
+        await Eventually.HoldsAsync(() => run.Peers[2].SharedStateBytesReceived > 0 || syncs.Any(s => s.IsCompleted), LocalRun.Bound);
         run.Peers[1].SimulateConnectionFailure();
         foreach (Task sync in syncs)
         {
@@ -208,14 +209,6 @@ public sealed class UnobservedTaskTests
         }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var deadline = new CancellationTokenSource(LocalRun.Bound);
-        while (!condition())
-        {
-            await Task.Delay(5, deadline.Token);
-        }
-    }
 
     private static void FlushFinalizers()
     {

@@ -1,3 +1,4 @@
+using Collectives.Tests.Internal;
 using Collectives.Transport;
 using NUnit.Framework;
 
@@ -23,7 +24,7 @@ public sealed class RouterReservationTests
 
         byte[] payload = Enumerable.Range(0, 2000).Select(i => (byte)(i * 7)).ToArray();
         Task send = pair.SendAsync(3, 5, payload);
-        await WaitUntilAsync(() => pair.Router.Waiting > 0);
+        await Eventually.HoldsAsync(() => pair.Router.Waiting > 0, Bound);
 
         byte[] received = new byte[payload.Length];
         var sink = new BufferSink(received);
@@ -40,13 +41,13 @@ public sealed class RouterReservationTests
         await using LoopbackPair pair = await LoopbackPair.CreateAsync();
         pair.Router.Announce(9);
         await pair.SendAsync(3, 4, new byte[100]);
-        await WaitUntilAsync(() => pair.Router.DroppedFrames == 1);
+        await Eventually.HoldsAsync(() => pair.Router.DroppedFrames == 1, Bound);
 
         pair.Router.Reserve(5);
         Task waiting = pair.SendAsync(3, 5, new byte[100]);
-        await WaitUntilAsync(() => pair.Router.Waiting > 0);
+        await Eventually.HoldsAsync(() => pair.Router.Waiting > 0, Bound);
         pair.Router.Release(5);
-        await WaitUntilAsync(() => pair.Router.DroppedFrames == 2);
+        await Eventually.HoldsAsync(() => pair.Router.DroppedFrames == 2, Bound);
         await waiting.WaitAsync(Bound);
 
         // The connection carries on: a registered run still gets its data.
@@ -58,12 +59,4 @@ public sealed class RouterReservationTests
         Assert.That(received, Is.All.EqualTo(1));
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(Bound);
-        while (!condition())
-        {
-            await Task.Delay(1, timeout.Token);
-        }
-    }
 }
